@@ -1,0 +1,375 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from factors.models import Factor
+
+from . import roles
+
+ags_validator = RegexValidator(
+    r"^\d{5}$", _("The Kreisschlüssel (AGS) has exactly five digits, e.g. 06438.")
+)
+
+
+class OperatingModel(models.TextChoices):
+    """How a district runs basic income support (SGB II)."""
+
+    KJC = "kjc", _("Municipal jobcenter (KJC)")
+    JOINT = "ge", _("Joint institution (gE)")
+
+
+class District(models.Model):
+    """A Landkreis or kreisfreie Stadt, identified by its official Kreisschlüssel."""
+
+    class Kind(models.TextChoices):
+        LANDKREIS = "landkreis", _("District (Landkreis)")
+        KREISFREIE_STADT = "kreisfreie_stadt", _("District-free city")
+
+    ags = models.CharField(
+        _("Kreisschlüssel (AGS)"), max_length=5, unique=True, validators=[ags_validator]
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    regierungsbezirk = models.CharField(_("Regierungsbezirk"), max_length=100, blank=True)
+    seat = models.CharField(_("seat of the district administration"), max_length=200, blank=True)
+    model = models.CharField(
+        _("SGB II model"), max_length=3, choices=OperatingModel.choices, default=OperatingModel.KJC
+    )
+
+    class Meta:
+        ordering = ["ags"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ags__regex=r"^[0-9]{5}$"), name="district_ags_5_digits"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def takes_part(self):
+        """Only districts with a municipal jobcenter take part in the 35-point plan."""
+        return self.model == OperatingModel.KJC
+
+
+class JobcenterQuerySet(models.QuerySet):
+    def editable_by(self, user):
+        """The jobcenters whose implementation status this user may change."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if roles.is_coordinator(user):
+            return self
+        return self.filter(memberships__user=user)
+
+    def visible_to(self, user):
+        """The jobcenters whose internal data (internal notes, history) the user may read."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if roles.sees_everything(user):
+            return self
+        return self.filter(memberships__user=user)
+
+
+class Jobcenter(models.Model):
+    """A municipal jobcenter (KJC) taking part in the plan."""
+
+    district = models.OneToOneField(
+        District, on_delete=models.PROTECT, related_name="jobcenter", verbose_name=_("district")
+    )
+    name = models.CharField(_("official name"), max_length=300)
+    option_since = models.PositiveSmallIntegerField(
+        _("municipal option since"), null=True, blank=True
+    )
+    website = models.URLField(_("website"), blank=True)
+
+    objects = JobcenterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["district__ags"]
+        verbose_name = _("jobcenter")
+        verbose_name_plural = _("jobcenters")
+
+    def __str__(self):
+        return self.name
+
+
+class StaffMembership(models.Model):
+    """A user who reports for a jobcenter; a user may serve more than one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jobcenter_memberships",
+        verbose_name=_("user"),
+    )
+    jobcenter = models.ForeignKey(
+        Jobcenter, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("jobcenter")
+    )
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "jobcenter"], name="unique_staff_membership"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.jobcenter}"
+
+
+class Status(models.TextChoices):
+    NOT_REPORTED = "nicht_gemeldet", _("not reported")
+    NOT_STARTED = "nicht_begonnen", _("not started")
+    PLANNED = "geplant", _("planned")
+    IN_PROGRESS = "in_umsetzung", _("in progress")
+    DONE = "umgesetzt", _("implemented")
+    NOT_APPLICABLE = "nicht_zutreffend", _("not applicable")
+
+    @property
+    def icon(self):
+        return STATUS_ICONS[self]
+
+    @property
+    def definition(self):
+        return STATUS_DEFINITIONS[self]
+
+
+# Shapes, not colours alone, tell the statuses apart (WCAG 1.4.1).
+STATUS_ICONS = {
+    Status.NOT_REPORTED: "?",
+    Status.NOT_STARTED: "○",
+    Status.PLANNED: "◔",
+    Status.IN_PROGRESS: "◑",
+    Status.DONE: "●",
+    Status.NOT_APPLICABLE: "⊘",
+}
+
+STATUS_DEFINITIONS = {
+    Status.NOT_REPORTED: _("The jobcenter has not yet reported a status for this factor."),
+    Status.NOT_STARTED: _("The factor is relevant, but no work on it has started."),
+    Status.PLANNED: _("Implementation is decided and planned, but has not started yet."),
+    Status.IN_PROGRESS: _("Implementation has started and is not yet complete."),
+    Status.DONE: _("The factor is fully implemented (progress 100 %)."),
+    Status.NOT_APPLICABLE: _(
+        "The factor does not apply to this jobcenter; a reason is required. "
+        "It is left out of every share."
+    ),
+}
+
+# Progress that a status implies; the other statuses take the value reported.
+IMPLIED_PROGRESS = {
+    Status.NOT_REPORTED: 0,
+    Status.NOT_STARTED: 0,
+    Status.DONE: 100,
+}
+
+
+def stale_cutoff(*, months=None, now=None):
+    """Entries last changed before this moment count as stale."""
+    months = months or settings.KJC_STALE_MONTHS
+    return (now or timezone.now()) - timedelta(days=round(months * 30.44))
+
+
+class ImplementationQuerySet(models.QuerySet):
+    def for_jobcenter(self, jobcenter):
+        return self.filter(jobcenter=jobcenter)
+
+    def editable_by(self, user):
+        return self.filter(jobcenter__in=Jobcenter.objects.editable_by(user))
+
+    def visible_to(self, user):
+        return self.filter(jobcenter__in=Jobcenter.objects.visible_to(user))
+
+    def stale(self, *, months=None, now=None):
+        """Entries not changed for the configured number of months."""
+        return self.filter(updated_at__lt=stale_cutoff(months=months, now=now))
+
+    def status_counts(self):
+        """{status: count} over the queryset, every status present (one query)."""
+        counts = dict.fromkeys(Status.values, 0)
+        for row in self.order_by().values("status").annotate(n=Count("pk")):
+            counts[row["status"]] = row["n"]
+        return counts
+
+    def _summary_by(self, key):
+        """Counts per status for each value of `key`, pivoted from one grouped query."""
+        summary = {}
+        rows = self.order_by().values(key, "status").annotate(n=Count("pk"))
+        for row in rows:
+            counts = summary.setdefault(row[key], StatusSummary())
+            counts.add(row["status"], row["n"])
+        return summary
+
+    def summary_by_factor(self):
+        """{factor_id: StatusSummary}"""
+        return self._summary_by("factor_id")
+
+    def summary_by_jobcenter(self):
+        """{jobcenter_id: StatusSummary}"""
+        return self._summary_by("jobcenter_id")
+
+    def summary_by_theme(self):
+        """{theme_id: StatusSummary}"""
+        return self._summary_by("factor__theme_id")
+
+
+class StatusSummary:
+    """Counts per status for a group of implementations and the shares derived from them.
+
+    Shares leave *not applicable* out of the denominator; *not reported* stays in
+    it and is shown on its own, never counted as *not started*.
+    """
+
+    def __init__(self, counts=None):
+        self.counts = dict.fromkeys(Status.values, 0)
+        for status, n in (counts or {}).items():
+            self.add(status, n)
+
+    def add(self, status, n):
+        self.counts[status] = self.counts.get(status, 0) + n
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def applicable(self):
+        return self.total - self.counts[Status.NOT_APPLICABLE]
+
+    @property
+    def reported(self):
+        return self.total - self.counts[Status.NOT_REPORTED]
+
+    @property
+    def done(self):
+        return self.counts[Status.DONE]
+
+    @property
+    def done_share(self):
+        """Share of applicable entries that are implemented, 0–100, or None."""
+        if not self.applicable:
+            return None
+        return 100 * self.done / self.applicable
+
+    def __eq__(self, other):
+        return isinstance(other, StatusSummary) and self.counts == other.counts
+
+    def __repr__(self):
+        return f"StatusSummary({self.counts!r})"
+
+
+class Implementation(models.Model):
+    """How far one jobcenter has implemented one factor; every change is kept in history."""
+
+    jobcenter = models.ForeignKey(
+        Jobcenter,
+        on_delete=models.CASCADE,
+        related_name="implementations",
+        verbose_name=_("jobcenter"),
+    )
+    factor = models.ForeignKey(
+        Factor, on_delete=models.PROTECT, related_name="implementations", verbose_name=_("factor")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_REPORTED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("0 to 100. Implemented means 100."),
+    )
+    not_applicable_reason = models.TextField(
+        _("reason (not applicable)"),
+        blank=True,
+        help_text=_("Required when the status is “not applicable”."),
+    )
+    public_note = models.TextField(
+        _("public note"), blank=True, help_text=_("Shown on the public pages.")
+    )
+    internal_note = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("Only for signed-in staff, directors and the coordination office."),
+    )
+    evidence_url = models.URLField(_("evidence link"), blank=True, max_length=500)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_index=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    # Optimistic locking: a save must name the version it was edited from.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_demo = models.BooleanField(
+        _("demo data"), default=False, help_text=_("Invented example status, not a real report.")
+    )
+
+    history = HistoricalRecords(
+        excluded_fields=[], cascade_delete_history=False, user_related_name="+"
+    )
+
+    objects = ImplementationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["jobcenter__district__ags", "factor__number"]
+        verbose_name = _("implementation status")
+        verbose_name_plural = _("implementation statuses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jobcenter", "factor"], name="one_implementation_per_jobcenter_and_factor"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="implementation_progress_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.DONE) | Q(progress=100),
+                name="implementation_done_means_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.NOT_APPLICABLE) | ~Q(not_applicable_reason=""),
+                name="implementation_not_applicable_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="implementation_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="implementation_status_idx")]
+
+    def __str__(self):
+        return f"{self.jobcenter} – {self.factor.number}"
+
+    @property
+    def status_icon(self):
+        return STATUS_ICONS[self.status]
+
+    @cached_property
+    def is_stale(self):
+        return self.updated_at < stale_cutoff()
+
+    def clean(self):
+        errors = {}
+        if self.status == Status.NOT_APPLICABLE and not self.not_applicable_reason.strip():
+            errors["not_applicable_reason"] = _(
+                "Please give a reason why this factor does not apply."
+            )
+        if self.status in IMPLIED_PROGRESS:
+            self.progress = IMPLIED_PROGRESS[self.status]
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from kjc import views
+
+admin.site.site_header = "KJC Monitor"
+admin.site.site_title = "KJC Monitor"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(settings.KJC_ADMIN_PATH, admin.site.urls),
+    path("", include("jobcenters.urls")),
+]
