@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "simple_history",
     "factors",
     "jobcenters",
+    "reports",
+    "public",
 ]
 
 MIDDLEWARE = [

@@ -12,4 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.KJC_ADMIN_PATH, admin.site.urls),
     path("", include("jobcenters.urls")),
+    path("", include("reports.urls")),
+    path("", include("public.urls")),
 ]
