@@ -44,3 +44,9 @@ check-deploy: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles
+
+# Extract strings, fill German from locale/de-src/*.tsv, compile. Commit the .po and .mo.
+messages: $(VENV)/.installed
+	DEBUG=1 $(BIN)/python manage.py makemessages -l de -l en --ignore=.venv --ignore=node_modules --ignore=bench --no-obsolete
+	$(BIN)/python scripts/merge_translations.py
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v0

@@ -1,0 +1,78 @@
+"""Fill locale/de/LC_MESSAGES/django.po from the team's locale/de-src/*.tsv files.
+
+Each .tsv line is `msgid<TAB>German text`. Run by `make messages` after
+makemessages; prints every msgid that still has no German text.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "locale" / "de" / "LC_MESSAGES" / "django.po"
+SOURCES = sorted((ROOT / "locale" / "de-src").glob("*.tsv"))
+
+
+def load_translations():
+    translations = {}
+    for path in SOURCES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            msgid, sep, german = line.partition("\t")
+            if not sep or not german.strip():
+                sys.exit(f"{path.name}:{number}: expected msgid<TAB>German text")
+            translations[msgid] = german.strip()
+    return translations
+
+
+def po_unquote(lines):
+    return "".join(
+        line[line.index('"') + 1 : line.rindex('"')]
+        .replace('\\"', '"')
+        .replace("\\n", "\n")
+        .replace("\\\\", "\\")
+        for line in lines
+    )
+
+
+def po_quote(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def merge():
+    translations = load_translations()
+    entries = PO.read_text(encoding="utf-8").split("\n\n")
+    missing = []
+    out = []
+    for entry in entries:
+        lines = entry.splitlines()
+        ids = [i for i, line in enumerate(lines) if line.startswith("msgid ")]
+        strs = [i for i, line in enumerate(lines) if line.startswith("msgstr")]
+        if not ids or not strs or lines[ids[0]] == 'msgid ""' and ids[0] + 1 == strs[0]:
+            out.append(entry)
+            continue
+        if any(line.startswith("msgid_plural") for line in lines):
+            out.append(entry)  # plurals are translated by hand in the .po
+            continue
+        msgid = po_unquote(lines[ids[0] : strs[0]])
+        current = po_unquote(lines[strs[0] :])
+        lines = [line for line in lines if line != "#, fuzzy"]
+        german = translations.get(msgid) or current
+        if not german:
+            missing.append(msgid)
+            out.append("\n".join(lines))
+            continue
+        head = [
+            line.replace(", fuzzy", "") if line.startswith("#,") else line
+            for line in lines[: strs[0]]
+        ]
+        head = [line for line in head if not line.startswith("#|")]
+        out.append("\n".join([*head, "msgstr " + po_quote(german)]))
+    PO.write_text("\n\n".join(out), encoding="utf-8")
+    for msgid in missing:
+        print(f"untranslated: {msgid!r}")
+    return missing
+
+
+if __name__ == "__main__":
+    sys.exit(1 if merge() else 0)
