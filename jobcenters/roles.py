@@ -21,6 +21,7 @@ _VIEW_ALL = [
     ("jobcenters", "view_jobcenter"),
     ("jobcenters", "view_implementation"),
     ("jobcenters", "view_historicalimplementation"),
+    ("reports", "view_stichtag"),
 ]
 
 GROUP_PERMISSIONS = {
@@ -42,6 +43,9 @@ GROUP_PERMISSIONS = {
         ("auth", "add_user"),
         ("auth", "change_user"),
         ("auth", "view_group"),
+        ("reports", "add_stichtag"),
+        ("reports", "change_stichtag"),
+        ("reports", "delete_stichtag"),
     ],
     DIRECTORS: list(_VIEW_ALL),
     JOBCENTER_STAFF: [
@@ -51,6 +55,7 @@ GROUP_PERMISSIONS = {
         ("jobcenters", "view_implementation"),
         ("jobcenters", "change_implementation"),
         ("jobcenters", "view_historicalimplementation"),
+        ("reports", "view_stichtag"),
     ],
     DEMO_ACCOUNTS: [],
 }
