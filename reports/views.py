@@ -1,20 +1,140 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import condition, require_safe
 
-from jobcenters.models import Implementation, Jobcenter
+from factors.models import Factor
+from jobcenters.models import Jobcenter, Status
+
+from . import dashboard as dashboard_data
+from . import exports, history
+from .forms import DashboardForm, ExportParamsForm
+from .models import Stichtag
+from .xlsx import XLSX_CONTENT_TYPE, dashboard_workbook
+
+
+def _bad_request(form, *, as_json=False):
+    if as_json:
+        return JsonResponse({"error": form.error_text()}, status=400)
+    return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
+
+
+def _attachment(response, name, day):
+    response["Content-Disposition"] = f'attachment; filename="kjc-monitor-{name}-{day}"'
+    return response
 
 
 @require_safe
+@condition(last_modified_func=exports.last_change_for)
 def open_data(request):
-    """Downloads of the public matrix and the documentation of the JSON API."""
-    return render(request, "reports/open_data.html", {})
+    """Downloads of the public data and the documentation of the JSON API."""
+    example = exports.to_json_rows(exports.matrix_rows(limit=1), exports.MATRIX_COLUMNS)
+    context = {
+        "datasets": [
+            {"slug": slug, "title": title, "columns": columns}
+            for slug, (title, columns) in exports.DATASETS.items()
+        ],
+        "factors": Factor.objects.in_catalogue_order(),
+        "jobcenters": Jobcenter.objects.select_related("district"),
+        "stichtage": Stichtag.objects.all(),
+        "statuses": [(s, s.label, s.icon, s.definition) for s in Status],
+        "licence": exports.LICENCE,
+        "attribution": exports.ATTRIBUTION,
+        "example": exports.to_json({"data": example}) if example else "",
+        "last_change": exports.last_change_for(request),
+    }
+    return render(request, "reports/open_data.html", context)
+
+
+def _dataset(dataset, params):
+    """(columns, rows, name) of a public dataset for validated `params`."""
+    at = history.end_of_day(params["stichtag"]) if params["stichtag"] else None
+    if dataset == "matrix":
+        name = "matrix"
+        if params["faktor"]:
+            name += f"-faktor-{params['faktor']:02d}"
+        if params["jobcenter"]:
+            name += f"-{params['jobcenter']}"
+        rows = exports.matrix_rows(
+            at=at, factor_number=params["faktor"], ags=params["jobcenter"] or None
+        )
+        return exports.MATRIX_COLUMNS, rows, name
+    return exports.DATASETS[dataset][1], exports.DATASET_ROWS[dataset](at=at), dataset
+
+
+def _export_params(request, dataset):
+    form = ExportParamsForm(request.GET)
+    only_matrix = ("faktor", "jobcenter")
+    if (
+        form.is_valid()
+        and dataset != "matrix"
+        and any(form.cleaned_data[name] for name in only_matrix)
+    ):
+        form.add_error(None, exports.ONLY_MATRIX_FILTERS)
+    return form
+
+
+@require_safe
+@condition(last_modified_func=exports.last_change_for)
+def download(request, dataset, fmt, variant=""):
+    """/daten/<dataset>.csv, <dataset>-excel.csv and <dataset>.json."""
+    form = _export_params(request, dataset)
+    if not form.is_valid():
+        return _bad_request(form)
+    params = form.cleaned_data
+    columns, rows, name = _dataset(dataset, params)
+    day = (params["stichtag"] or timezone.localdate()).isoformat()
+    if fmt == "json":
+        payload = {
+            "meta": exports.meta(
+                dataset=dataset,
+                as_of=params["stichtag"],
+                last_modified=exports.last_change_for(request),
+            ),
+            "data": exports.to_json_rows(rows, columns),
+        }
+        response = HttpResponse(exports.to_json(payload), content_type="application/json")
+        return _attachment(response, name, f"{day}.json")
+    excel = variant == "excel"
+    response = HttpResponse(
+        exports.to_csv(rows, columns, excel=excel), content_type="text/csv; charset=utf-8"
+    )
+    return _attachment(response, f"{name}-excel" if excel else name, f"{day}.csv")
 
 
 @require_safe
 @login_required
 def dashboard(request):
     """Internal overview for signed-in users, scoped to the jobcenters they may read."""
-    jobcenters = Jobcenter.objects.visible_to(request.user)
-    counts = Implementation.objects.filter(jobcenter__in=jobcenters).status_counts()
-    return render(request, "reports/dashboard.html", {"counts": counts})
+    form = DashboardForm(request.GET or None)
+    valid = form.is_valid() if form.is_bound else True
+    dash = dashboard_data.build(request.user, form)
+    context = {
+        "form": form,
+        "dash": dash,
+        "chart": dashboard_data.trend_chart(dash.trend),
+        "statuses": dash.statuses,
+        "query": request.GET.urlencode(),
+        "compare_tables": [
+            (_("Per factor"), _("Factor"), dash.compare_factors),
+            (_("Per jobcenter"), _("Jobcenter"), dash.compare_jobcenters),
+        ],
+    }
+    return render(request, "reports/dashboard.html", context, status=200 if valid else 400)
+
+
+@require_safe
+@login_required
+def dashboard_xlsx(request):
+    """The dashboard's current view (same parameters) as an XLSX workbook."""
+    form = DashboardForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            content_type="text/plain; charset=utf-8",
+        )
+    dash = dashboard_data.build(request.user, form)
+    response = HttpResponse(dashboard_workbook(dash), content_type=XLSX_CONTENT_TYPE)
+    return _attachment(response, "dashboard", f"{timezone.localdate().isoformat()}.xlsx")

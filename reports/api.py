@@ -1,0 +1,74 @@
+"""Read-only JSON API, documented on the open-data page (/daten/)."""
+
+from django.http import JsonResponse
+from django.views.decorators.http import condition, require_safe
+
+from . import exports, history
+from .forms import ExportParamsForm
+
+
+def _json(payload, status=200):
+    response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+    # Open data: any site may read it from a browser.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _form(request):
+    form = ExportParamsForm(request.GET)
+    if not form.is_valid():
+        return form, _json({"error": form.error_text()}, status=400)
+    return form, None
+
+
+@require_safe
+@condition(last_modified_func=exports.last_change_for)
+def matrix(request):
+    """GET /api/v1/matrix[?stichtag=YYYY-MM-DD][&faktor=N][&jobcenter=AGS]"""
+    form, error = _form(request)
+    if error:
+        return error
+    params = form.cleaned_data
+    at = history.end_of_day(params["stichtag"]) if params["stichtag"] else None
+    rows = exports.matrix_rows(
+        at=at, factor_number=params["faktor"], ags=params["jobcenter"] or None
+    )
+    return _json(
+        {
+            "meta": exports.meta(
+                dataset="matrix",
+                as_of=params["stichtag"],
+                last_modified=exports.last_change_for(request),
+            ),
+            "data": exports.to_json_rows(rows, exports.MATRIX_COLUMNS),
+        }
+    )
+
+
+@require_safe
+@condition(last_modified_func=exports.last_change_for)
+def aggregates(request):
+    """GET /api/v1/aggregates[?stichtag=YYYY-MM-DD]: per status, factor, jobcenter, theme."""
+    form, error = _form(request)
+    if error:
+        return error
+    params = form.cleaned_data
+    if params["faktor"] or params["jobcenter"]:
+        return _json({"error": str(exports.ONLY_MATRIX_FILTERS)}, status=400)
+    at = history.end_of_day(params["stichtag"]) if params["stichtag"] else None
+    by_factor = exports.factor_rows(at=at)
+    return _json(
+        {
+            "meta": exports.meta(
+                dataset="aggregates",
+                as_of=params["stichtag"],
+                last_modified=exports.last_change_for(request),
+            ),
+            "by_status": exports.status_rows(by_factor),
+            "by_factor": exports.to_json_rows(by_factor, exports.FACTOR_COLUMNS),
+            "by_jobcenter": exports.to_json_rows(
+                exports.jobcenter_rows(at=at), exports.JOBCENTER_COLUMNS
+            ),
+            "by_theme": exports.to_json_rows(exports.theme_rows(at=at), exports.THEME_COLUMNS),
+        }
+    )

@@ -1,0 +1,192 @@
+"""Everything the dashboard shows, read with a fixed number of queries.
+
+Scoped to the jobcenters the user may read (Jobcenter.objects.visible_to) inside every
+query. Shared by the HTML page and its XLSX export so both show the same view.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from factors.models import Factor
+from jobcenters.models import Implementation, Jobcenter, Status, StatusSummary
+
+from . import history
+from .models import Stichtag
+
+# Statuses from best to worst: the order of the stacked trend bars and of table columns.
+STATUS_ORDER = [
+    Status.DONE,
+    Status.IN_PROGRESS,
+    Status.PLANNED,
+    Status.NOT_STARTED,
+    Status.NOT_REPORTED,
+    Status.NOT_APPLICABLE,
+]
+LIST_LIMIT = 200
+
+
+@dataclass
+class CompareRow:
+    label: str
+    a: StatusSummary
+    b: StatusSummary
+
+    @property
+    def delta_done(self):
+        return self.b.done - self.a.done
+
+    @property
+    def delta_share(self):
+        if self.a.done_share is None or self.b.done_share is None:
+            return None
+        return self.b.done_share - self.a.done_share
+
+
+@dataclass
+class Dashboard:
+    params: dict
+    as_of: datetime | None
+    jobcenters: list
+    stichtage: list
+    headline: StatusSummary
+    internal_notes: list
+    stale: list
+    stale_total: int
+    changes: list
+    changes_total: int
+    trend: list
+    compare_factors: list = field(default_factory=list)
+    compare_jobcenters: list = field(default_factory=list)
+
+    @property
+    def statuses(self):
+        return [(s, s.label, s.icon) for s in STATUS_ORDER]
+
+    @property
+    def headline_rows(self):
+        """[(status, label, icon, count)] for the template."""
+        return [(s.value, s.label, s.icon, self.headline.counts[s]) for s in STATUS_ORDER]
+
+    @property
+    def trend_rows(self):
+        """[(moment, [count per status in STATUS_ORDER], total)] for the data table."""
+        return [
+            (p.at, [p.summary.counts[s] for s in STATUS_ORDER], p.summary.total) for p in self.trend
+        ]
+
+
+def previous_stichtag(stichtage, today=None):
+    """The latest Stichtag before today from an already fetched list."""
+    today = today or timezone.localdate()
+    earlier = [s.date for s in stichtage if s.date < today]
+    return max(earlier) if earlier else None
+
+
+def build(user, form):
+    """The dashboard for `user`; `form` is a validated DashboardForm (is_valid() called).
+
+    Queries: Stichtage, jobcenters, factors, headline, internal notes, stale entries and
+    their count, changes + predecessors + count, trend, compare (A and B, per factor and per
+    jobcenter: 4) — 15, whatever the number of jobcenters.
+    """
+    stichtage = list(Stichtag.objects.all())
+    params = form.values(previous_stichtag=previous_stichtag(stichtage))
+    visible = Jobcenter.objects.visible_to(user)
+    scope = Implementation.objects.filter(jobcenter__in=visible)
+    jobcenters = list(visible.select_related("district").order_by("district__ags"))
+    factors = list(Factor.objects.in_catalogue_order())
+
+    as_of = history.end_of_day(params["as_of"]) if params["as_of"] else None
+    headline = history.summary_at(as_of, scope) if as_of else StatusSummary(scope.status_counts())
+
+    internal_notes = list(
+        scope.exclude(internal_note="")
+        .select_related("jobcenter__district", "factor")
+        .order_by("jobcenter__district__ags", "factor__number")[:LIST_LIMIT]
+    )
+    stale_qs = scope.stale(months=params["stale_months"])
+    stale = list(
+        stale_qs.select_related("jobcenter__district", "factor", "updated_by").order_by(
+            "updated_at", "jobcenter__district__ags", "factor__number"
+        )[:LIST_LIMIT]
+    )
+    stale_total = stale_qs.count()
+
+    changes, changes_total = history.changes_since(
+        history.end_of_day(params["since"]), scope, limit=LIST_LIMIT
+    )
+    points = history.month_ends(params["trend_months"])
+    trend = history.trend(points, scope)
+
+    moment_a = history.end_of_day(params["a"])
+    moment_b = history.end_of_day(params["b"])
+    by_factor_a = history.summary_at(moment_a, scope, key="factor_id")
+    by_factor_b = history.summary_at(moment_b, scope, key="factor_id")
+    by_jc_a = history.summary_at(moment_a, scope, key="jobcenter_id")
+    by_jc_b = history.summary_at(moment_b, scope, key="jobcenter_id")
+    empty = StatusSummary()
+    compare_factors = [
+        CompareRow(str(f), by_factor_a.get(f.pk, empty), by_factor_b.get(f.pk, empty))
+        for f in factors
+    ]
+    compare_jobcenters = [
+        CompareRow(j.name, by_jc_a.get(j.pk, empty), by_jc_b.get(j.pk, empty)) for j in jobcenters
+    ]
+    return Dashboard(
+        params=params,
+        as_of=as_of,
+        jobcenters=jobcenters,
+        stichtage=stichtage,
+        headline=headline,
+        internal_notes=internal_notes,
+        stale=stale,
+        stale_total=stale_total,
+        changes=changes,
+        changes_total=changes_total,
+        trend=trend,
+        compare_factors=compare_factors,
+        compare_jobcenters=compare_jobcenters,
+    )
+
+
+@dataclass
+class Bar:
+    x: float
+    label: str
+    segments: list  # [(status, y, height, count)]
+
+
+def trend_chart(trend, *, width=640, height=220, left=40, bottom=30):
+    """Geometry of the stacked bar chart: each bar one moment, heights as shares of 100 %."""
+    plot_height = height - bottom - 10
+    step = (width - left - 10) / max(len(trend), 1)
+    bars = []
+    for i, point in enumerate(trend):
+        total = point.summary.total
+        y = 10 + plot_height
+        segments = []
+        for status in STATUS_ORDER:
+            n = point.summary.counts[status]
+            h = plot_height * n / total if total else 0
+            y -= h
+            if n:
+                segments.append((status.value, round(y, 2), round(h, 2), n))
+        bars.append(
+            Bar(
+                x=round(left + i * step + step * 0.15, 2),
+                label=timezone.localtime(point.at).strftime("%m/%y"),
+                segments=segments,
+            )
+        )
+    return {
+        "width": width,
+        "height": height,
+        "bar_width": round(step * 0.7, 2),
+        "bars": bars,
+        "base_y": 10 + plot_height,
+        "label_y": height - 10,
+        "ticks": [(p, round(10 + plot_height * (100 - p) / 100, 2)) for p in (0, 50, 100)],
+        "left": left,
+    }

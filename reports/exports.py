@@ -1,0 +1,301 @@
+"""Public datasets (matrix and aggregates) and their CSV / German-Excel CSV / JSON forms.
+
+Only the public fields are ever selected from the database (``values()`` with an explicit
+list), so internal notes, evidence links and user names cannot reach an export by accident.
+"""
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from factors.models import Factor, Theme
+from jobcenters.models import Implementation, Jobcenter, Status, StatusSummary
+
+from . import history
+
+LICENCE = {
+    "name": "Datenlizenz Deutschland – Namensnennung – Version 2.0",
+    "id": "dl-de/by-2-0",
+    "url": "https://www.govdata.de/dl-de/by-2-0",
+}
+ATTRIBUTION = [
+    "Daten: Selbstauskunft der Kommunalen Jobcenter, KJC Monitor",
+    "Kreisdaten: © GeoBasis-DE / BKG (2021) (Daten verändert)",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    description: object  # a lazy translation
+    kind: str = "text"  # text, int, float, bool, date, datetime
+
+
+MATRIX_COLUMNS = [
+    Column("jobcenter", _("Official name of the jobcenter.")),
+    Column("ags", _("Kreisschlüssel (AGS) of the district, five digits.")),
+    Column("factor_number", _("Number of the success factor, 1 to 35."), "int"),
+    Column("factor_title", _("Wording of the success factor (German).")),
+    Column("theme", _("Theme (Handlungsfeld) the factor belongs to.")),
+    Column("status", _("Status value, one of the values listed below.")),
+    Column("status_label", _("Status as German text.")),
+    Column("progress", _("Progress in per cent, 0 to 100."), "int"),
+    Column(
+        "not_applicable_reason", _("Why the factor does not apply (only for “not applicable”).")
+    ),
+    Column("public_note", _("Public note of the jobcenter.")),
+    Column("target_date", _("Planned completion date, ISO 8601 (empty if none)."), "date"),
+    Column("last_update", _("Time of the last change, ISO 8601 with offset."), "datetime"),
+    Column("is_demo", _("True for invented demo data, not a real report."), "bool"),
+]
+
+_COUNT_COLUMNS = [
+    Column(f"count_{s}", _("Number of entries with this status."), "int") for s in Status.values
+]
+_SHARE_COLUMNS = [
+    Column("total", _("Number of entries."), "int"),
+    Column("applicable", _("Entries minus “not applicable” (the denominator)."), "int"),
+    Column("reported", _("Entries minus “not reported”."), "int"),
+    Column(
+        "done_share",
+        _("Implemented entries as a share of the applicable ones, in per cent (1 decimal)."),
+        "float",
+    ),
+]
+FACTOR_COLUMNS = [
+    Column("factor_number", _("Number of the success factor, 1 to 35."), "int"),
+    Column("factor_title", _("Wording of the success factor (German).")),
+    Column("theme", _("Theme (Handlungsfeld) the factor belongs to.")),
+    *_COUNT_COLUMNS,
+    *_SHARE_COLUMNS,
+]
+JOBCENTER_COLUMNS = [
+    Column("jobcenter", _("Official name of the jobcenter.")),
+    Column("ags", _("Kreisschlüssel (AGS) of the district, five digits.")),
+    Column("regierungsbezirk", _("Regierungsbezirk of the district.")),
+    *_COUNT_COLUMNS,
+    *_SHARE_COLUMNS,
+]
+THEME_COLUMNS = [
+    Column("theme_number", _("Number of the theme."), "int"),
+    Column("theme", _("Theme (Handlungsfeld).")),
+    *_COUNT_COLUMNS,
+    *_SHARE_COLUMNS,
+]
+
+# What the open-data page offers for download, by URL name.
+DATASETS = {
+    "matrix": (_("Status matrix: one row per jobcenter and factor"), MATRIX_COLUMNS),
+    "faktoren": (_("Aggregates per factor"), FACTOR_COLUMNS),
+    "jobcenter": (_("Aggregates per jobcenter"), JOBCENTER_COLUMNS),
+    "handlungsfelder": (_("Aggregates per theme"), THEME_COLUMNS),
+}
+
+_MATRIX_FIELDS = {
+    "jobcenter": "jobcenter__name",
+    "ags": "jobcenter__district__ags",
+    "factor_number": "factor__number",
+    "factor_title": "factor__title",
+    "theme": "factor__theme__name",
+    "status": "status",
+    "progress": "progress",
+    "not_applicable_reason": "not_applicable_reason",
+    "public_note": "public_note",
+    "target_date": "target_date",
+    "last_update": "updated_at",
+    "is_demo": "is_demo",
+}
+
+
+def last_change():
+    """Moment of the latest change of any implementation (every change writes history)."""
+    return history.HistoricalImplementation.objects.aggregate(last=Max("history_date"))["last"]
+
+
+def last_change_for(request, *args, **kwargs):
+    """last_change() read once per request; fits @condition(last_modified_func=...)."""
+    if not hasattr(request, "_kjc_last_change"):
+        request._kjc_last_change = last_change()
+    return request._kjc_last_change
+
+
+def german_status_labels():
+    with translation.override("de"):
+        return {value: str(Status(value).label) for value in Status.values}
+
+
+def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None):
+    """The public matrix as a list of dicts keyed like MATRIX_COLUMNS: one query.
+
+    With `at`, the state as of that moment, computed from the history.
+    """
+    source = history.snapshot(at) if at else Implementation.objects.all()
+    if factor_number is not None:
+        source = source.filter(factor__number=factor_number)
+    if ags is not None:
+        source = source.filter(jobcenter__district__ags=ags)
+    source = source.order_by("jobcenter__district__ags", "factor__number").values(
+        *_MATRIX_FIELDS.values()
+    )
+    if limit:
+        source = source[:limit]
+    labels = german_status_labels()
+    rows = []
+    for record in source:
+        row = {key: record[field] for key, field in _MATRIX_FIELDS.items()}
+        row["status_label"] = labels.get(row["status"], row["status"])
+        rows.append({c.key: row[c.key] for c in MATRIX_COLUMNS})
+    return rows
+
+
+def _summary_fields(summary):
+    share = summary.done_share
+    return {
+        **{f"count_{s}": summary.counts[s] for s in Status.values},
+        "total": summary.total,
+        "applicable": summary.applicable,
+        "reported": summary.reported,
+        "done_share": None if share is None else round(share, 1),
+    }
+
+
+def _summaries(at, key):
+    if at:
+        return history.summary_at(at, key=key)
+    qs = Implementation.objects.all()
+    return {
+        "factor_id": qs.summary_by_factor,
+        "jobcenter_id": qs.summary_by_jobcenter,
+        "factor__theme_id": qs.summary_by_theme,
+    }[key]()
+
+
+def factor_rows(*, at=None):
+    """Aggregates per factor in catalogue order: two queries."""
+    summaries = _summaries(at, "factor_id")
+    return [
+        {
+            "factor_number": f.number,
+            "factor_title": f.title,
+            "theme": f.theme.name,
+            **_summary_fields(summaries.get(f.pk, StatusSummary())),
+        }
+        for f in Factor.objects.in_catalogue_order()
+    ]
+
+
+def jobcenter_rows(*, at=None):
+    """Aggregates per jobcenter, by AGS: two queries."""
+    summaries = _summaries(at, "jobcenter_id")
+    return [
+        {
+            "jobcenter": j.name,
+            "ags": j.district.ags,
+            "regierungsbezirk": j.district.regierungsbezirk,
+            **_summary_fields(summaries.get(j.pk, StatusSummary())),
+        }
+        for j in Jobcenter.objects.select_related("district")
+    ]
+
+
+def theme_rows(*, at=None):
+    """Aggregates per theme in catalogue order: two queries."""
+    summaries = _summaries(at, "factor__theme_id")
+    return [
+        {
+            "theme_number": t.number,
+            "theme": t.name,
+            **_summary_fields(summaries.get(t.pk, StatusSummary())),
+        }
+        for t in Theme.objects.all()
+    ]
+
+
+def status_rows(factor_data):
+    """Counts per status, summed from the per-factor aggregates (no query)."""
+    labels = german_status_labels()
+    return [
+        {
+            "status": s,
+            "status_label": labels[s],
+            "count": sum(row[f"count_{s}"] for row in factor_data),
+        }
+        for s in Status.values
+    ]
+
+
+ONLY_MATRIX_FILTERS = _("The parameters faktor and jobcenter filter only the matrix.")
+
+DATASET_ROWS = {
+    "faktoren": factor_rows,
+    "jobcenter": jobcenter_rows,
+    "handlungsfelder": theme_rows,
+}
+
+
+# --- serialisation ---------------------------------------------------------------------
+
+
+def _iso(value, kind):
+    if value is None:
+        return None
+    if kind == "datetime":
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if kind == "date":
+        return value.isoformat()
+    return value
+
+
+def to_json_rows(rows, columns):
+    return [{c.key: _iso(row[c.key], c.kind) for c in columns} for row in rows]
+
+
+def _csv_value(value, kind, *, excel):
+    if value is None:
+        return ""
+    if kind == "bool":
+        if excel:
+            return "ja" if value else "nein"
+        return "true" if value else "false"
+    if kind == "float":
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if excel else text
+    if kind == "date" and isinstance(value, date):
+        return value.strftime("%d.%m.%Y") if excel else value.isoformat()
+    if kind == "datetime" and isinstance(value, datetime):
+        local = timezone.localtime(value)
+        return local.strftime("%d.%m.%Y %H:%M") if excel else local.isoformat(timespec="seconds")
+    return value
+
+
+def to_csv(rows, columns, *, excel=False):
+    """CSV text. `excel`: semicolon, decimal comma, German dates and a UTF-8 BOM, so that
+    German Excel opens it by double-click with umlauts and numbers intact."""
+    out = io.StringIO()
+    if excel:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
+    writer.writerow([c.key for c in columns])
+    for row in rows:
+        writer.writerow([_csv_value(row[c.key], c.kind, excel=excel) for c in columns])
+    return out.getvalue()
+
+
+def meta(*, dataset, as_of, last_modified):
+    return {
+        "dataset": dataset,
+        "as_of": as_of.isoformat() if as_of else None,
+        "last_modified": _iso(last_modified, "datetime"),
+        "licence": LICENCE,
+        "attribution": ATTRIBUTION,
+    }
+
+
+def to_json(payload):
+    return json.dumps(payload, ensure_ascii=False, indent=1)

@@ -1,0 +1,93 @@
+"""Query parameters of the dashboard and the exports, validated like any other input."""
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from factors.models import FACTOR_COUNT
+
+from .history import MAX_TREND_MONTHS
+
+
+def _not_in_future(value):
+    if value and value > timezone.localdate():
+        raise ValidationError(_("The date lies in the future."))
+
+
+class ExportParamsForm(forms.Form):
+    """?stichtag=YYYY-MM-DD&faktor=N&jobcenter=AGS of the downloads and the API."""
+
+    stichtag = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], validators=[_not_in_future]
+    )
+    faktor = forms.IntegerField(required=False, min_value=1, max_value=FACTOR_COUNT)
+    jobcenter = forms.RegexField(
+        required=False,
+        regex=r"^\d{5}$",
+        error_messages={"invalid": _("Give the Kreisschlüssel (AGS) as five digits.")},
+    )
+
+    def error_text(self):
+        """All errors as one line, e.g. for a 400 response."""
+        return " ".join(
+            f"{name}: {' '.join(str(m) for m in messages)}"
+            for name, messages in self.errors.items()
+        )
+
+
+class DashboardForm(forms.Form):
+    as_of = forms.DateField(
+        label=_("State as of"),
+        required=False,
+        validators=[_not_in_future],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Empty means today."),
+    )
+    stale_months = forms.IntegerField(
+        label=_("Stale after (months)"),
+        required=False,
+        min_value=1,
+        max_value=120,
+    )
+    since = forms.DateField(
+        label=_("Changes since"),
+        required=False,
+        validators=[_not_in_future],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    trend_months = forms.IntegerField(
+        label=_("Trend over (months)"), required=False, min_value=2, max_value=MAX_TREND_MONTHS
+    )
+    a = forms.DateField(
+        label=_("Compare date A"),
+        required=False,
+        validators=[_not_in_future],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    b = forms.DateField(
+        label=_("with date B"),
+        required=False,
+        validators=[_not_in_future],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def values(self, *, previous_stichtag=None):
+        """The valid parameters, with defaults for those missing or invalid."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_bound else {}
+        if self.is_bound:
+            # A field with an error is missing from cleaned_data: use its default.
+            data = {k: v for k, v in data.items() if k not in self.errors}
+        fallback_since = previous_stichtag or today - timedelta(days=30)
+        return {
+            "as_of": data.get("as_of"),
+            "stale_months": data.get("stale_months") or settings.KJC_STALE_MONTHS,
+            "since": data.get("since") or fallback_since,
+            "trend_months": data.get("trend_months") or 12,
+            "a": data.get("a") or fallback_since,
+            "b": data.get("b") or today,
+        }

@@ -1,0 +1,220 @@
+"""The implementation status as it was at a given moment, computed from the history table.
+
+Every change to an Implementation writes a history row (simple-history). The state of a
+row at moment t is its latest history row with ``history_date <= t``. All functions here
+answer with a fixed number of queries, whatever the number of jobcenters or history rows:
+the "latest row per id" is a correlated subquery and the trend is one grouped query over
+a window function (LEAD gives each history row the moment it stopped being valid).
+
+An implementation without any history row up to t did not exist yet at t (the seed
+and every service write the first history row when they create a row).
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Subquery, Window
+from django.db.models.functions import Lead
+from django.utils import timezone
+
+from jobcenters.models import Implementation, Status, StatusSummary
+
+HistoricalImplementation = Implementation.history.model
+
+# Longest trend shown; keeps the trend query's width bounded.
+MAX_TREND_MONTHS = 24
+
+
+def end_of_day(day):
+    """The last moment of a calendar day in the current time zone."""
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def _latest_history_id(at):
+    return (
+        HistoricalImplementation.objects.filter(id=OuterRef("pk"), history_date__lte=at)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+
+
+def snapshot(at, implementations=None):
+    """History rows holding the state of each implementation at moment `at`.
+
+    `implementations` (an Implementation queryset, e.g. scoped to a user's jobcenters)
+    limits the rows; the result is a HistoricalImplementation queryset, one row per
+    implementation that existed at `at`, with the row's fields as they were then.
+    """
+    if implementations is None:
+        implementations = Implementation.objects.all()
+    latest = implementations.order_by().annotate(h=Subquery(_latest_history_id(at))).values("h")
+    return HistoricalImplementation.objects.filter(history_id__in=latest).exclude(history_type="-")
+
+
+def summary_at(at, implementations=None, key=None):
+    """StatusSummary of the snapshot at `at`; with `key` a {key value: StatusSummary} dict."""
+    rows = snapshot(at, implementations).order_by()
+    if key is None:
+        summary = StatusSummary()
+        for row in rows.values("status").annotate(n=Count("history_id")):
+            summary.add(row["status"], row["n"])
+        return summary
+    result = {}
+    for row in rows.values(key, "status").annotate(n=Count("history_id")):
+        result.setdefault(row[key], StatusSummary()).add(row["status"], row["n"])
+    return result
+
+
+def month_ends(months, *, now=None):
+    """The last moment of each of the last `months` months, oldest first.
+
+    The current month's point is `now` itself, so that the trend ends with today.
+    """
+    now = timezone.localtime(now or timezone.now())
+    year, month = now.year, now.month
+    points = []
+    for _i in range(months):
+        last_day = date(year, month, calendar.monthrange(year, month)[1])
+        points.append(min(end_of_day(last_day), now))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return points[::-1]
+
+
+@dataclass
+class TrendPoint:
+    at: datetime
+    summary: StatusSummary
+
+
+def trend(points, implementations=None):
+    """[TrendPoint] with the status distribution at each moment in `points`: ONE query.
+
+    The inner query (built by the ORM, so scoping stays in QuerySets) gives every history
+    row its validity span [history_date, next history_date of the same row); the outer
+    query counts, per status, the spans that cover each moment.
+    """
+    points = list(points)[-MAX_TREND_MONTHS - 1 :]
+    if not points:
+        return []
+    if implementations is None:
+        implementations = Implementation.objects.all()
+    spans = (
+        HistoricalImplementation.objects.filter(
+            id__in=implementations.order_by().values("pk"), history_date__lte=max(points)
+        )
+        .annotate(
+            valid_to=Window(
+                Lead("history_date"),
+                partition_by=[F("id")],
+                order_by=[F("history_date").asc(), F("history_id").asc()],
+            )
+        )
+        .order_by()
+        .values("status", "history_type", "history_date", "valid_to")
+    )
+    inner_sql, inner_params = spans.query.sql_with_params()
+    adapt = connection.ops.adapt_datetimefield_value
+    columns, params = [], []
+    for i, point in enumerate(points):
+        columns.append(
+            f"SUM(CASE WHEN spans.history_date <= %s AND (spans.valid_to IS NULL "
+            f"OR spans.valid_to > %s) THEN 1 ELSE 0 END) AS p{i}"
+        )
+        params += [adapt(point), adapt(point)]
+    sql = (
+        f"SELECT spans.status, {', '.join(columns)} FROM ({inner_sql}) spans "
+        "WHERE spans.history_type <> %s GROUP BY spans.status"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *inner_params, "-"])
+        rows = cursor.fetchall()
+    result = [TrendPoint(at=point, summary=StatusSummary()) for point in points]
+    for status, *counts in rows:
+        for trend_point, n in zip(result, counts, strict=True):
+            trend_point.summary.add(status, int(n or 0))
+    return result
+
+
+# The fields whose changes "what changed" lists, with how to show a value.
+CHANGE_FIELDS = (
+    "status",
+    "progress",
+    "not_applicable_reason",
+    "public_note",
+    "internal_note",
+    "evidence_url",
+    "target_date",
+)
+
+
+@dataclass
+class Change:
+    record: HistoricalImplementation
+    fields: list  # [(label, old, new)]
+
+    @property
+    def created(self):
+        return self.record.history_type == "+"
+
+
+def _display(name, value):
+    if name == "status" and value:
+        return Status(value).label
+    if value is None or value == "":
+        return "–"
+    return value
+
+
+def changes_since(since, implementations=None, *, limit=200):
+    """(changes, total): the latest `limit` history entries after `since`, each with its
+    changed fields old → new. Two queries (the entries, their predecessors) + one count.
+    """
+    if implementations is None:
+        implementations = Implementation.objects.all()
+    previous = (
+        HistoricalImplementation.objects.filter(
+            id=OuterRef("id"), history_date__lte=OuterRef("history_date")
+        )
+        .exclude(history_id=OuterRef("history_id"))
+        .exclude(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    entries = HistoricalImplementation.objects.filter(
+        id__in=implementations.order_by().values("pk"), history_date__gt=since
+    )
+    total = entries.count()
+    records = list(
+        entries.annotate(previous_id=Subquery(previous))
+        .select_related("jobcenter", "factor", "history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    # One query whatever the records, so the page's query count does not depend on the data.
+    older = {
+        h.history_id: h
+        for h in HistoricalImplementation.objects.filter(
+            history_id__in=entries.annotate(previous_id=Subquery(previous))
+            .order_by("-history_date", "-history_id")
+            .values("previous_id")[:limit]
+        )
+    }
+    labels = {f.name: f.verbose_name for f in Implementation._meta.fields}
+    changes = []
+    for record in records:
+        before = older.get(record.previous_id)
+        fields = []
+        for name in CHANGE_FIELDS:
+            new = getattr(record, name)
+            old = getattr(before, name) if before else None
+            if before is None and name != "status":
+                continue
+            if old != new:
+                fields.append((labels[name], _display(name, old), _display(name, new)))
+        changes.append(Change(record=record, fields=fields))
+    return changes, total
+
+
+def since_default(now=None):
+    return (now or timezone.now()) - timedelta(days=30)

@@ -1,0 +1,132 @@
+"""The dashboard's current view as an XLSX workbook (openpyxl), one sheet per section."""
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .dashboard import STATUS_ORDER
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _local(value):
+    """openpyxl cannot store time zones; write local time without one."""
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+def _sheet(workbook, title, header, rows, *, first=False):
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = title[:31]
+    sheet.append([str(h) for h in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+    for i, h in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = max(12, min(len(str(h)) + 4, 60))
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def _share(value):
+    return None if value is None else round(value / 100, 4)
+
+
+def dashboard_workbook(dash):
+    """Bytes of an .xlsx holding what the dashboard shows for these parameters."""
+    workbook = Workbook()
+    status_labels = [str(s.label) for s in STATUS_ORDER]
+    _sheet(
+        workbook,
+        _("Overview"),
+        [_("Status"), _("Number")],
+        [(str(s.label), dash.headline.counts[s]) for s in STATUS_ORDER],
+        first=True,
+    )
+    _sheet(
+        workbook,
+        _("Internal notes"),
+        [_("Jobcenter"), _("Factor"), _("Status"), _("Internal note")],
+        [
+            (i.jobcenter.name, i.factor.number, i.get_status_display(), i.internal_note)
+            for i in dash.internal_notes
+        ],
+    )
+    _sheet(
+        workbook,
+        _("Stale entries"),
+        [_("Jobcenter"), _("Factor"), _("Status"), _("Last update")],
+        [
+            (i.jobcenter.name, i.factor.number, i.get_status_display(), _local(i.updated_at))
+            for i in dash.stale
+        ],
+    )
+    _sheet(
+        workbook,
+        _("Changes"),
+        [_("When"), _("Who"), _("Jobcenter"), _("Factor"), _("Field"), _("Old"), _("New")],
+        [
+            (
+                _local(c.record.history_date),
+                c.record.history_user.get_username() if c.record.history_user else "",
+                c.record.jobcenter.name if c.record.jobcenter else "",
+                c.record.factor.number if c.record.factor else "",
+                str(label),
+                str(old),
+                str(new),
+            )
+            for c in dash.changes
+            for label, old, new in c.fields
+        ],
+    )
+    _sheet(
+        workbook,
+        _("Trend"),
+        [_("Date"), *status_labels, _("Total")],
+        [
+            (_local(p.at), *(p.summary.counts[s] for s in STATUS_ORDER), p.summary.total)
+            for p in dash.trend
+        ],
+    )
+    compare_header = [
+        _("Implemented A"),
+        _("Share A"),
+        _("Implemented B"),
+        _("Share B"),
+        _("Change"),
+    ]
+    for title, first_column, rows in (
+        (_("Compare factors"), _("Factor"), dash.compare_factors),
+        (_("Compare jobcenters"), _("Jobcenter"), dash.compare_jobcenters),
+    ):
+        sheet = _sheet(
+            workbook,
+            title,
+            [first_column, *compare_header],
+            [
+                (
+                    r.label,
+                    r.a.done,
+                    _share(r.a.done_share),
+                    r.b.done,
+                    _share(r.b.done_share),
+                    r.delta_done,
+                )
+                for r in rows
+            ],
+        )
+        for column in ("C", "E"):
+            for cell in sheet[column][1:]:
+                cell.number_format = "0.0%"
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.is_date:
+                    cell.number_format = "DD.MM.YYYY HH:MM"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
