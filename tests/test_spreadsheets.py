@@ -1,0 +1,537 @@
+"""Status export and the two-step import (preview, apply), through the views."""
+
+import csv
+import datetime
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from jobcenters import spreadsheets
+from jobcenters.models import Implementation, Status
+from jobcenters.services import update_implementation
+from tests.base import PersonaTestCase
+
+HEADER = [c.header for c in spreadsheets.COLUMNS]
+
+
+def xlsx_bytes(rows, header=HEADER):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows, header=HEADER):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def upload(data, name="status.xlsx"):
+    return SimpleUploadedFile(name, data)
+
+
+class SpreadsheetTestCase(PersonaTestCase):
+    def setUp(self):
+        self.ags_a = self.jobcenter_a.district.ags
+        self.ags_b = self.jobcenter_b.district.ags
+        self.import_a = reverse("jobcenters:import_status", args=[self.ags_a])
+        self.import_all = reverse("jobcenters:import_all_status")
+
+    def row(self, jobcenter, number):
+        return Implementation.objects.get(jobcenter=jobcenter, factor__number=number)
+
+    def export_table(self, jobcenter=None, fmt="xlsx"):
+        """The exported file of A (or of all), read back as a list of lists."""
+        self.login(self.coordinator)
+        url = (
+            reverse("jobcenters:export_status", args=[jobcenter.district.ags, fmt])
+            if jobcenter
+            else reverse("jobcenters:export_all_status", args=[fmt])
+        )
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        self.client.logout()
+        return response.content
+
+    def simple_rows(self, ags, overrides=None):
+        """A hand-written file of `ags`: factor, status, progress for each factor."""
+        rows = []
+        for factor in self.factors:
+            values = {
+                "status": "nicht gemeldet",
+                "progress": 0,
+                **(overrides or {}).get(factor.number, {}),
+            }
+            rows.append([ags, factor.number, values["status"], values["progress"]])
+        return rows
+
+    def post_file(self, url, data, name="status.xlsx"):
+        return self.client.post(url, {"file": upload(data, name)})
+
+    def snapshot(self):
+        return list(
+            Implementation.objects.order_by("pk").values(
+                "pk", "version", "status", "progress", *spreadsheets.TEXT_FIELDS, "target_date"
+            )
+        )
+
+
+class ExportTests(SpreadsheetTestCase):
+    def test_xlsx_has_every_column_and_typed_cells(self):
+        impl = self.row(self.jobcenter_a, 2)
+        update_implementation(
+            implementation=impl,
+            values={
+                "status": Status.IN_PROGRESS,
+                "progress": 40,
+                "public_note": "=HYPERLINK(1)",
+                "target_date": datetime.date(2026, 12, 31),
+            },
+            expected_version=1,
+            user=self.staff_a,
+        )
+        self.login(self.staff_a)
+        url = reverse("jobcenters:export_status", args=[self.ags_a, "xlsx"])
+        # 1 session, 2 user, 3 demo-account check, 4 groups (visible_to), 5 jobcenter,
+        # 6 implementations with jobcenter, district and factor
+        with self.assertNumQueries(6):
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"], spreadsheets.XLSX_CONTENT_TYPE)
+        self.assertIn(f"umsetzungsstand-{self.ags_a}-", response["Content-Disposition"])
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(list(rows[0]), HEADER)
+        self.assertEqual(len(rows), 1 + len(self.factors))
+        second = dict(zip(HEADER, rows[2], strict=True))
+        self.assertEqual(second["AGS"], self.ags_a)
+        self.assertEqual(second["Faktor-Nr."], 2)
+        self.assertEqual(second["Fortschritt (%)"], 40)
+        self.assertEqual(second["Zieldatum"], datetime.datetime(2026, 12, 31))
+        self.assertEqual(second["Version (nicht ändern)"], 2)
+        # Stored as text, not run as a formula.
+        self.assertEqual(second["Öffentliche Anmerkung"], "=HYPERLINK(1)")
+        self.assertEqual(
+            sheet.cell(row=3, column=HEADER.index("Öffentliche Anmerkung") + 1).data_type, "s"
+        )
+
+    def test_csv_export(self):
+        self.login(self.staff_a)
+        response = self.client.get(reverse("jobcenters:export_status", args=[self.ags_a, "csv"]))
+        self.assertEqual(response.status_code, 200)
+        text = response.content.decode("utf-8-sig")
+        lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+        self.assertEqual(lines[0], HEADER)
+        self.assertEqual(len(lines), 1 + len(self.factors))
+        self.assertEqual(lines[1][0], self.ags_a)
+
+    def test_format_from_query_string_and_unknown_format(self):
+        self.login(self.staff_a)
+        response = self.client.get(
+            reverse("jobcenters:export_status", args=[self.ags_a, "xlsx"]), {"format": "csv"}
+        )
+        # The path names the format; the query string does not override it.
+        self.assertEqual(response["Content-Type"], spreadsheets.XLSX_CONTENT_TYPE)
+        response = self.client.get(reverse("jobcenters:export_status", args=[self.ags_a, "pdf"]))
+        self.assertEqual(response.status_code, 404)
+
+    def test_outsider_gets_404_anonymous_login_wrong_method_405(self):
+        url = reverse("jobcenters:export_status", args=[self.ags_a, "xlsx"])
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 302)
+        self.assertIn("login", response["Location"])
+        self.login(self.staff_b)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.login(self.staff_a)
+        self.assertEqual(self.client.post(url).status_code, 405)
+        self.login(self.director)
+        self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_all_jobcenters_export_for_coordination_and_directors_only(self):
+        url = reverse("jobcenters:export_all_status", args=["xlsx"])
+        self.assertEqual(self.client.get(url).status_code, 302)
+        self.login(self.staff_a)
+        self.assertEqual(self.client.get(url).status_code, 403)
+        self.login(self.director)
+        self.assertEqual(self.client.post(url).status_code, 405)
+        self.login(self.coordinator)
+        # 1 session, 2 user, 3 demo-account check, 4 groups, 5 implementations of all
+        with self.assertNumQueries(5):
+            response = self.client.get(url)
+        rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+        self.assertEqual(len(rows), 1 + 2 * len(self.factors))
+        self.assertEqual({r[0] for r in rows[1:]}, {self.ags_a, self.ags_b})
+
+
+class ImportPreviewAndApplyTests(SpreadsheetTestCase):
+    def test_upload_page(self):
+        self.login(self.staff_a)
+        # 1 session, 2 user, 3 demo-account check, 4 groups (editable_by), 5 jobcenter
+        with self.assertNumQueries(5):
+            response = self.client.get(self.import_a)
+        self.assertContains(response, 'type="file"')
+        self.assertContains(response, self.jobcenter_a.name)
+
+    def test_permissions_from_outside(self):
+        response = self.client.get(self.import_a)
+        self.assertEqual(response.status_code, 302)
+        self.assertIn("login", response["Location"])
+        self.login(self.staff_b)
+        self.assertEqual(self.client.get(self.import_a).status_code, 404)
+        self.login(self.director)  # reads everything, edits nothing
+        self.assertEqual(self.client.get(self.import_a).status_code, 404)
+        self.assertEqual(self.client.get(self.import_all).status_code, 403)
+        self.login(self.staff_a)
+        self.assertEqual(self.client.get(self.import_all).status_code, 403)
+        self.assertEqual(self.client.put(self.import_a).status_code, 405)
+        self.login(self.coordinator)
+        self.assertEqual(self.client.get(self.import_a).status_code, 200)
+        self.assertEqual(self.client.get(self.import_all).status_code, 200)
+        self.assertEqual(self.client.delete(self.import_all).status_code, 405)
+
+    def test_preview_lists_every_change_then_apply_writes_exactly_that(self):
+        self.login(self.staff_a)
+        data = xlsx_bytes(
+            [
+                [self.ags_a, 1, "umgesetzt", 100],
+                [self.ags_a, 2, "in Umsetzung", "40"],
+                [self.ags_a, 3, "nicht_gemeldet", 0],
+            ],
+            header=["AGS", "Faktor-Nr.", "Status", "Fortschritt (%)"],
+        )
+        before = self.snapshot()
+        # 1 session, 2 user, 3 demo-account check, 4 groups, 5 jobcenter (view),
+        # 6 editable jobcenters checked again by the importer, 7 factor numbers,
+        # 8 implementations, 9-11 session save (savepoint, update, release)
+        with self.assertNumQueries(11):
+            response = self.post_file(self.import_a, data)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.snapshot(), before)  # a preview writes nothing
+        preview = response.context["preview"]
+        self.assertEqual(preview.rows, 3)
+        self.assertEqual(
+            [(c.line, c.factor, c.fields) for c in preview.changes],
+            [
+                (2, 1, [("status", "nicht_gemeldet", "umgesetzt"), ("progress", 0, 100)]),
+                (3, 2, [("status", "nicht_gemeldet", "in_umsetzung"), ("progress", 0, 40)]),
+            ],
+        )
+        self.assertContains(response, "Apply these changes")
+        token = response.context["token"]
+
+        response = self.client.post(self.import_a, {"token": token})
+        self.assertRedirects(response, self.import_a)
+        one, two, three = (self.row(self.jobcenter_a, n) for n in (1, 2, 3))
+        self.assertEqual((one.status, one.progress, one.version), ("umgesetzt", 100, 2))
+        self.assertEqual((two.status, two.progress, two.version), ("in_umsetzung", 40, 2))
+        self.assertEqual(three.version, 1)
+        # History under the importer's name.
+        latest = one.history.latest()
+        self.assertEqual(latest.history_user, self.staff_a)
+        self.assertEqual(one.updated_by, self.staff_a)
+        # B is untouched.
+        self.assertFalse(
+            Implementation.objects.filter(jobcenter=self.jobcenter_b).exclude(version=1).exists()
+        )
+        # The token is used up.
+        response = self.client.post(self.import_a, {"token": token})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.row(self.jobcenter_a, 1).version, 2)
+
+    def test_round_trip_without_edits_changes_nothing(self):
+        impl = self.row(self.jobcenter_a, 1)
+        update_implementation(
+            implementation=impl,
+            values={
+                "status": Status.NOT_APPLICABLE,
+                "not_applicable_reason": "Keine Zuständigkeit",
+                "public_note": "Mehrzeilig\nzweite Zeile",
+                "internal_note": "-intern",
+                "evidence_url": "https://example.org/beleg",
+                "target_date": datetime.date(2027, 3, 1),
+            },
+            expected_version=1,
+            user=self.staff_a,
+        )
+        for fmt, name in (("xlsx", "a.xlsx"), ("csv", "a.csv")):
+            data = self.export_table(self.jobcenter_a, fmt)
+            self.login(self.staff_a)
+            response = self.post_file(self.import_a, data, name)
+            self.assertEqual(response.status_code, 200, response.context["errors"])
+            self.assertEqual(response.context["preview"].rows, len(self.factors))
+            self.assertEqual(response.context["preview"].changes, [], fmt)
+            self.assertContains(response, "changes nothing")
+        all_data = self.export_table(None, "xlsx")
+        self.login(self.coordinator)
+        response = self.post_file(self.import_all, all_data)
+        self.assertEqual(response.context["preview"].rows, 2 * len(self.factors))
+        self.assertEqual(response.context["preview"].changes, [])
+
+    def test_exported_file_edited_and_imported(self):
+        data = self.export_table(self.jobcenter_a, "xlsx")
+        workbook = load_workbook(io.BytesIO(data))
+        sheet = workbook.active
+        col = {h: i + 1 for i, h in enumerate(HEADER)}
+        sheet.cell(row=2, column=col["Status"]).value = "geplant"
+        sheet.cell(row=2, column=col["Fortschritt (%)"]).value = 10
+        sheet.cell(row=2, column=col["Zieldatum"]).value = "30.06.2027"
+        sheet.cell(row=3, column=col["Interne Anmerkung"]).value = "neu"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        self.login(self.staff_a)
+        response = self.post_file(self.import_a, buffer.getvalue())
+        changes = {c.factor: c.fields for c in response.context["preview"].changes}
+        self.assertEqual(
+            changes,
+            {
+                1: [
+                    ("status", "nicht_gemeldet", "geplant"),
+                    ("progress", 0, 10),
+                    ("target_date", None, datetime.date(2027, 6, 30)),
+                ],
+                2: [("internal_note", "", "neu")],
+            },
+        )
+        self.assertContains(response, "30.06.2027")
+        self.client.post(self.import_a, {"token": response.context["token"]})
+        self.assertEqual(self.row(self.jobcenter_a, 1).target_date, datetime.date(2027, 6, 30))
+        self.assertEqual(self.row(self.jobcenter_a, 2).internal_note, "neu")
+
+    def test_change_between_preview_and_apply_is_refused(self):
+        self.login(self.staff_a)
+        data = csv_bytes(
+            self.simple_rows(self.ags_a, {1: {"status": "geplant"}, 2: {"status": "geplant"}}),
+            header=["AGS", "Faktor-Nr.", "Status", "Fortschritt (%)"],
+        )
+        response = self.post_file(self.import_a, data, "a.csv")
+        token = response.context["token"]
+        # A colleague saves factor 2 in the editor meanwhile.
+        update_implementation(
+            implementation=self.row(self.jobcenter_a, 2),
+            values={"status": Status.DONE},
+            expected_version=1,
+            user=self.coordinator,
+        )
+        before = self.snapshot()
+        response = self.client.post(self.import_a, {"token": token})
+        self.assertEqual(response.status_code, 409)
+        self.assertEqual(self.snapshot(), before)  # factor 1 was not written either
+        self.assertEqual([e.line for e in response.context["errors"]], [3])
+        self.assertContains(response, "changed by someone else", status_code=409)
+        self.assertEqual(self.row(self.jobcenter_a, 2).status, Status.DONE)
+
+    def test_version_column_protects_edits_made_after_the_export(self):
+        data = self.export_table(self.jobcenter_a, "csv")
+        update_implementation(
+            implementation=self.row(self.jobcenter_a, 1),
+            values={"public_note": "vom Kollegen"},
+            expected_version=1,
+            user=self.coordinator,
+        )
+        self.login(self.staff_a)
+        response = self.post_file(self.import_a, data, "a.csv")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual([e.line for e in response.context["errors"]], [2])
+        self.assertIn("exported", response.context["errors"][0].message)
+
+    def test_preview_token_of_another_scope_or_user_is_refused(self):
+        self.login(self.coordinator)
+        data = xlsx_bytes(
+            [[self.ags_a, 1, "geplant", 5]], header=["AGS", "Faktor-Nr.", "Status", "Fortschritt"]
+        )
+        token = self.post_file(self.import_all, data).context["token"]
+        import_b = reverse("jobcenters:import_status", args=[self.ags_b])
+        self.assertEqual(self.client.post(import_b, {"token": token}).status_code, 400)
+        self.assertEqual(self.client.post(self.import_a, {"token": "forged"}).status_code, 400)
+        self.assertEqual(self.row(self.jobcenter_a, 1).version, 1)
+        self.assertRedirects(self.client.post(self.import_all, {"token": token}), self.import_all)
+        self.assertEqual(self.row(self.jobcenter_a, 1).status, Status.PLANNED)
+
+    def test_coordinator_imports_several_jobcenters(self):
+        self.login(self.coordinator)
+        rows = self.simple_rows(self.ags_a, {3: {"status": "umgesetzt"}}) + self.simple_rows(
+            self.ags_b, {1: {"status": "nicht begonnen"}}
+        )
+        response = self.post_file(
+            self.import_all,
+            xlsx_bytes(rows, HEADER[:1] + HEADER[2:3] + ["Status", "Fortschritt (%)"]),
+        )
+        self.assertEqual(
+            [(c.ags, c.factor) for c in response.context["preview"].changes],
+            [(self.ags_a, 3), (self.ags_b, 1)],
+        )
+        self.assertContains(response, self.jobcenter_b.name)
+        self.client.post(self.import_all, {"token": response.context["token"]})
+        self.assertEqual(self.row(self.jobcenter_b, 1).status, Status.NOT_STARTED)
+        self.assertEqual(
+            self.row(self.jobcenter_b, 1).history.latest().history_user, self.coordinator
+        )
+
+
+class ImportFailureTests(SpreadsheetTestCase):
+    """Every bad file changes nothing and names each bad line with its reason."""
+
+    cols = [
+        "AGS",
+        "Faktor-Nr.",
+        "Status",
+        "Fortschritt (%)",
+        "Begründung (nicht zutreffend)",
+        "Nachweis-Link",
+        "Zieldatum",
+    ]
+
+    def refused(self, data, name="status.xlsx", url=None, user=None):
+        self.login(user or self.staff_a)
+        before = self.snapshot()
+        response = self.post_file(url or self.import_a, data, name)
+        self.assertEqual(response.status_code, 400)
+        self.assertNotIn("token", response.context)
+        self.assertEqual(self.snapshot(), before)
+        self.assertContains(response, "Nothing was changed", status_code=400)
+        return [(e.line, e.message) for e in response.context["errors"]]
+
+    def good(self, number):
+        return [self.ags_a, number, "geplant", 10, "", "", ""]
+
+    def test_every_bad_row_is_named_and_nothing_changes(self):
+        rows = [
+            self.good(1),
+            [self.ags_a, 99, "geplant", 10, "", "", ""],  # line 3: unknown factor
+            [self.ags_a, 2, "fast fertig", 10, "", "", ""],  # line 4: unknown status
+            [self.ags_a, 3, "geplant", 150, "", "", ""],  # line 5: out of range
+            [self.ags_a, 3, "geplant", 10, "", "", ""],  # line 6: fine, but see line 5? no: dup
+        ]
+        errors = self.refused(xlsx_bytes(rows, self.cols))
+        lines = [line for line, _message in errors]
+        self.assertEqual(lines, [3, 4, 5, 6])
+        self.assertIn("99", errors[0][1])
+        self.assertIn("fast fertig", errors[1][1])
+        self.assertIn("150", errors[2][1])
+        self.assertIn("twice", errors[3][1])
+
+    def test_progress_not_a_number(self):
+        errors = self.refused(
+            xlsx_bytes([[self.ags_a, 1, "geplant", "viel", "", "", ""]], self.cols)
+        )
+        self.assertEqual(errors[0][0], 2)
+        self.assertIn("viel", errors[0][1])
+
+    def test_missing_reason_for_not_applicable(self):
+        rows = [[self.ags_a, 1, "nicht zutreffend", 0, "", "", ""]]
+        errors = self.refused(xlsx_bytes(rows, self.cols))
+        self.assertEqual(errors[0][0], 2)
+        self.assertIn("reason", errors[0][1])
+
+    def test_a_date_that_is_no_date(self):
+        rows = [[self.ags_a, 1, "geplant", 10, "", "", "31.02.2026"], self.good(2)]
+        errors = self.refused(csv_bytes(rows, self.cols), "a.csv")
+        self.assertEqual(errors, [(2, errors[0][1])])
+        self.assertIn("31.02.2026", errors[0][1])
+
+    def test_a_bad_url(self):
+        rows = [[self.ags_a, 1, "geplant", 10, "", "kein link", ""]]
+        errors = self.refused(xlsx_bytes(rows, self.cols))
+        self.assertEqual(errors[0][0], 2)
+
+    def test_row_of_another_jobcenter_is_refused(self):
+        rows = [self.good(1), [self.ags_b, 1, "umgesetzt", 100, "", "", ""]]
+        errors = self.refused(xlsx_bytes(rows, self.cols))
+        self.assertEqual([line for line, _m in errors], [3])
+        self.assertIn(self.ags_b, errors[0][1])
+        # The all-jobcenters import is no way round it for staff.
+        self.login(self.staff_a)
+        self.assertEqual(
+            self.post_file(self.import_all, xlsx_bytes(rows, self.cols)).status_code, 403
+        )
+        self.assertEqual(self.row(self.jobcenter_b, 1).version, 1)
+
+    def test_coordinator_all_import_names_unknown_jobcenter(self):
+        rows = [["99999", 1, "geplant", 10, "", "", ""], ["abc", 1, "geplant", 10, "", "", ""]]
+        errors = self.refused(
+            xlsx_bytes(rows, self.cols), url=self.import_all, user=self.coordinator
+        )
+        self.assertEqual([line for line, _m in errors], [2, 3])
+
+    def test_duplicate_row(self):
+        errors = self.refused(xlsx_bytes([self.good(1), self.good(2), self.good(1)], self.cols))
+        self.assertEqual(errors[0][0], 4)
+        self.assertIn("line 2", errors[0][1])
+
+    def test_not_a_spreadsheet(self):
+        errors = self.refused(b"%PDF-1.4 \x00\x01binary", "bericht.pdf")
+        self.assertEqual(errors[0][0], None)
+        self.assertIn("not a readable spreadsheet", errors[0][1])
+        errors = self.refused(b"PK\x03\x04broken zip", "kaputt.xlsx")
+        self.assertIn("not a readable spreadsheet", errors[0][1])
+        errors = self.refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "alt.xls")
+        self.assertIn(".xls", errors[0][1])
+
+    def test_text_with_unknown_columns(self):
+        errors = self.refused(b"Hallo Welt;Wie geht es\n1;2\n", "notiz.csv")
+        self.assertIn("Unknown column", errors[0][1])
+
+    def test_empty_file_and_header_only(self):
+        errors = self.refused(b"", "leer.xlsx")
+        self.assertIn("empty", errors[0][1])
+        errors = self.refused(xlsx_bytes([], self.cols))
+        self.assertIn("no data rows", errors[0][1])
+
+    def test_huge_file(self):
+        errors = self.refused(b"x" * (spreadsheets.MAX_UPLOAD_BYTES + 1), "gross.csv")
+        self.assertIn("larger than 2 MB", errors[0][1])
+        many = [self.good(1)] * (spreadsheets.MAX_ROWS + 1)
+        errors = self.refused(csv_bytes(many, self.cols), "viele.csv")
+        self.assertIn("more than 5000 rows", errors[0][1])
+
+    def test_no_file_chosen(self):
+        self.login(self.staff_a)
+        response = self.client.post(self.import_a, {})
+        self.assertContains(response, "Please choose a file", status_code=400)
+
+    def test_model_messages_are_german_by_default(self):
+        self.login(self.staff_a)
+        rows = [[self.ags_a, 1, "geplant", 1, "", "kein link", ""]]
+        response = self.post_file(self.import_a, xlsx_bytes(rows, self.cols))
+        self.assertContains(response, "Bitte eine gültige Adresse eingeben", status_code=400)
+
+
+class ParsingTests(SpreadsheetTestCase):
+    """Cell formats people really produce in Excel and LibreOffice."""
+
+    def preview(self, rows, header):
+        return spreadsheets.preview_import(
+            xlsx_bytes(rows, header), user=self.staff_a, jobcenter=self.jobcenter_a
+        )
+
+    def test_ags_column_optional_for_one_jobcenter_and_numeric_ags(self):
+        preview = self.preview([[1, "Geplant", "20 %"]], ["Nr.", "status", "Progress"])
+        self.assertEqual(preview.errors, [])
+        self.assertEqual(preview.changes[0].values(), {"status": "geplant", "progress": 20})
+        preview = self.preview(
+            [[int(self.ags_a), 1, "planned", 20.0]], ["AGS", "Nr.", "Status", "Fortschritt"]
+        )
+        self.assertEqual(preview.errors, [])
+
+    def test_dates_iso_german_and_cells(self):
+        header = ["Nr.", "Zieldatum"]
+        for value in ("2027-01-31", "31.01.2027", datetime.datetime(2027, 1, 31)):
+            preview = self.preview([[1, value]], header)
+            self.assertEqual(
+                preview.changes[0].values(), {"target_date": datetime.date(2027, 1, 31)}
+            )
+
+    def test_implied_progress_and_missing_header(self):
+        preview = self.preview([[1, "umgesetzt", 30]], ["Nr.", "Status", "Fortschritt"])
+        self.assertEqual(preview.changes[0].values()["progress"], 100)
+        preview = self.preview([[1, "x"]], ["Status", "Zieldatum"])
+        self.assertIn("Faktor-Nr.", preview.errors[0].message)
