@@ -7,9 +7,11 @@ query. Shared by the HTML page and its XLSX export so both show the same view.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from factors.models import Factor
+from jobcenters import roles
 from jobcenters.models import Implementation, Jobcenter, Status, StatusSummary
 
 from . import history
@@ -96,6 +98,9 @@ def build(user, form):
     visible = Jobcenter.objects.visible_to(user)
     scope = Implementation.objects.filter(jobcenter__in=visible)
     jobcenters = list(visible.select_related("district").order_by("district__ags"))
+    if not jobcenters and not roles.sees_everything(user):
+        # Signed in, but neither a role that reads everything nor a jobcenter of one's own.
+        raise PermissionDenied
     factors = list(Factor.objects.in_catalogue_order())
 
     as_of = history.end_of_day(params["as_of"]) if params["as_of"] else None

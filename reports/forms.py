@@ -39,10 +39,15 @@ class ExportParamsForm(forms.Form):
         )
 
 
+# ISO (what <input type="date"> sends) and German, whatever the interface language.
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+
+
 class DashboardForm(forms.Form):
     as_of = forms.DateField(
         label=_("State as of"),
         required=False,
+        input_formats=DATE_FORMATS,
         validators=[_not_in_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty means today."),
@@ -56,6 +61,7 @@ class DashboardForm(forms.Form):
     since = forms.DateField(
         label=_("Changes since"),
         required=False,
+        input_formats=DATE_FORMATS,
         validators=[_not_in_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -65,12 +71,14 @@ class DashboardForm(forms.Form):
     a = forms.DateField(
         label=_("Compare date A"),
         required=False,
+        input_formats=DATE_FORMATS,
         validators=[_not_in_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     b = forms.DateField(
         label=_("with date B"),
         required=False,
+        input_formats=DATE_FORMATS,
         validators=[_not_in_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
