@@ -1,0 +1,59 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from jobcenters import notifications
+
+
+def parse_since(value):
+    """An aware datetime at the start of the given day (ISO or TT.MM.JJJJ) or moment (ISO)."""
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            day = datetime.datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+        return timezone.make_aware(day)
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise CommandError(
+            f"--since {value!r} is no date; use e.g. 2026-11-18 or 18.11.2026."
+        ) from None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+class Command(BaseCommand):
+    help = (
+        "Mail the association directors (active, with an e-mail address) every change to the "
+        "implementation statuses since --since (default: the last "
+        f"{notifications.DEFAULT_DIGEST_DAYS} days): jobcenter, factor, field old → new, who, "
+        "when. No mail when nothing changed. Run it weekly from cron without --since."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--since", help="Start date, e.g. 2026-11-18 or 18.11.2026.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Print who would get what; send nothing."
+        )
+
+    def handle(self, *args, since=None, dry_run=False, **options):
+        if since:
+            start = parse_since(since)
+        else:
+            start = timezone.now() - datetime.timedelta(days=notifications.DEFAULT_DIGEST_DAYS)
+        if start > timezone.now():
+            raise CommandError("--since lies in the future.")
+        mails = notifications.digest_mails(since=start)
+        if not mails:
+            self.stdout.write("No changes (or no director with an e-mail address); nothing sent.")
+            return
+        if dry_run:
+            for mail in mails:
+                self.stdout.write(f"--- {mail.user.email} ({mail.user.get_username()})")
+                self.stdout.write(f"Subject: {mail.subject}")
+                self.stdout.write(mail.body)
+            self.stdout.write(f"Dry run: {len(mails)} digest(s) would be sent.")
+            return
+        sent = notifications.send(mails)
+        self.stdout.write(f"{sent} digest(s) sent.")

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from jobcenters import notifications
+
+
+class Command(BaseCommand):
+    help = (
+        "Mail each jobcenter's staff (active users with an e-mail address) the entries that are "
+        "not reported yet or unchanged for --days days (default: KJC_STALE_MONTHS months), "
+        "each with a link to the editor. Nobody gets mail when nothing is open. Cron-friendly."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--days",
+            type=int,
+            help=f"Unchanged for this many days counts as stale (default: "
+            f"{settings.KJC_STALE_MONTHS} months, from KJC_STALE_MONTHS).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Print who would get what; send nothing."
+        )
+
+    def handle(self, *args, days=None, dry_run=False, **options):
+        if days is not None and days < 1:
+            raise CommandError("--days must be at least 1.")
+        mails = notifications.reminder_mails(days=days)
+        if dry_run:
+            for mail in mails:
+                self.stdout.write(f"--- {mail.user.email} ({mail.user.get_username()})")
+                self.stdout.write(f"Subject: {mail.subject}")
+                self.stdout.write(mail.body)
+            self.stdout.write(f"Dry run: {len(mails)} reminder(s) would be sent.")
+            return
+        sent = notifications.send(mails)
+        self.stdout.write(f"{sent} reminder(s) sent.")
