@@ -1,8 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "jobcenters"
 
-urlpatterns = []
+urlpatterns = [
+    path("bearbeiten/", views.editor_index, name="editor_index"),
+    path("bearbeiten/<str:ags>/", views.edit_jobcenter, name="edit_jobcenter"),
+]
 
 # --- Spreadsheet export and import of implementation statuses ---
 from . import views_spreadsheets  # noqa: E402

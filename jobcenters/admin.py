@@ -1,0 +1,313 @@
+"""Admin for districts, jobcenters, staff memberships and implementation statuses.
+
+Jobcenter staff see and change only their own jobcenters' rows; directors read
+everything and change nothing; the coordination office changes everything.
+Every implementation save goes through services.update_implementation, so it
+is version-checked and kept in history; history itself is read-only.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import BooleanField, Case, When
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import roles
+from .forms import ImplementationForm
+from .models import (
+    District,
+    Implementation,
+    Jobcenter,
+    StaffMembership,
+    Status,
+    stale_cutoff,
+)
+from .services import EditConflict, update_implementation
+
+
+def visible_ids(request):
+    """Ids of the jobcenters whose rows the user may read, looked up once per request."""
+    if not hasattr(request, "_kjc_visible_ids"):
+        jobcenters = Jobcenter.objects.visible_to(request.user)
+        request._kjc_visible_ids = set(jobcenters.values_list("pk", flat=True))
+    return request._kjc_visible_ids
+
+
+def editable_ids(request):
+    """Ids of the jobcenters whose rows the user may change, looked up once per request."""
+    if not hasattr(request, "_kjc_editable_ids"):
+        user = request.user
+        if roles.is_coordinator(user) or not roles.sees_everything(user):
+            # Coordination edits all it sees; staff edit exactly the jobcenters they see.
+            request._kjc_editable_ids = visible_ids(request)
+        else:
+            jobcenters = Jobcenter.objects.editable_by(user)
+            request._kjc_editable_ids = set(jobcenters.values_list("pk", flat=True))
+    return request._kjc_editable_ids
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ("ags", "name", "kind", "regierungsbezirk", "model")
+    list_filter = ("model", "kind", "regierungsbezirk")
+    search_fields = ("ags", "name", "seat")
+    ordering = ("ags",)
+
+    def has_delete_permission(self, request, obj=None):
+        # Districts are official data loaded by the seed command.
+        return False
+
+
+@admin.register(Jobcenter)
+class JobcenterAdmin(admin.ModelAdmin):
+    list_display = ("name", "ags", "option_since", "editor_link")
+    list_select_related = ("district",)
+    search_fields = ("name", "district__name", "district__ags")
+    ordering = ("district__ags",)
+
+    def get_queryset(self, request):
+        editable = Case(
+            When(pk__in=editable_ids(request), then=True),
+            default=False,
+            output_field=BooleanField(),
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=visible_ids(request))
+            .annotate(user_may_edit=editable)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Kreisschlüssel (AGS)"), ordering="district__ags")
+    def ags(self, obj):
+        return obj.district.ags
+
+    @admin.display(description=_("one-screen editor"))
+    def editor_link(self, obj):
+        if not obj.user_may_edit:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("jobcenters:edit_jobcenter", args=[obj.district.ags]),
+            gettext("Edit all factors"),
+        )
+
+
+class StaffMembershipInline(admin.TabularInline):
+    model = StaffMembership
+    extra = 1
+    verbose_name = _("jobcenter served")
+    verbose_name_plural = _("jobcenters served")
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "jobcenter")
+    list_select_related = ("user", "jobcenter")
+    list_filter = ("jobcenter",)
+    search_fields = ("user__username", "user__first_name", "user__last_name", "jobcenter__name")
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    _BaseUserAdmin = type(admin.site._registry[User])
+    admin.site.unregister(User)
+else:
+    _BaseUserAdmin = UserAdmin
+
+
+@admin.register(User)
+class KJCUserAdmin(_BaseUserAdmin):
+    """The standard user admin plus the jobcenters a user serves."""
+
+    inlines = [*_BaseUserAdmin.inlines, StaffMembershipInline]
+
+
+class StaleFilter(admin.SimpleListFilter):
+    """Entries nobody has touched for settings.KJC_STALE_MONTHS months."""
+
+    parameter_name = "stale"
+
+    def __init__(self, request, params, model, model_admin):
+        self.title = gettext("not updated for %(months)s months") % {
+            "months": settings.KJC_STALE_MONTHS
+        }
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        since = date_format(stale_cutoff(), "SHORT_DATE_FORMAT")
+        return [
+            ("yes", gettext("yes (last change before %(date)s)") % {"date": since}),
+            ("no", gettext("no")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.stale()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.stale().values("pk"))
+        return queryset
+
+
+class ImplementationAdminForm(ImplementationForm):
+    pass
+
+
+@admin.register(Implementation)
+class ImplementationAdmin(SimpleHistoryAdmin):
+    form = ImplementationAdminForm
+    list_display = (
+        "jobcenter",
+        "factor_number",
+        "factor_title",
+        "status_display",
+        "progress",
+        "updated_at",
+        "updated_by",
+    )
+    list_display_links = ("factor_title",)
+    list_select_related = ("jobcenter__district", "factor", "updated_by")
+    list_filter = (
+        ("jobcenter", admin.RelatedOnlyFieldListFilter),
+        "factor__theme",
+        "status",
+        StaleFilter,
+    )
+    search_fields = ("factor__title", "factor__description")
+    # Saves the second COUNT over all rows on every filtered page.
+    show_full_result_count = False
+    ordering = ("jobcenter__district__ags", "factor__number")
+    fields = (
+        "jobcenter",
+        "factor",
+        "status",
+        "progress",
+        "not_applicable_reason",
+        "public_note",
+        "internal_note",
+        "evidence_url",
+        "target_date",
+        "version",
+        "updated_at",
+        "updated_by",
+        "is_demo",
+    )
+    # Rows are one per jobcenter and factor, created by the seed command: a row is
+    # never moved to another jobcenter or factor, by anyone.
+    readonly_fields = ("jobcenter", "factor", "updated_at", "updated_by", "is_demo")
+    actions = None
+    history_list_display = ["status", "progress"]
+
+    # --- scope -------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .visible_to(request.user)
+            # Here rather than list_select_related, which the changelist skips once the
+            # queryset has any select_related.
+            .select_related("jobcenter__district", "factor", "updated_by")
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        # Another jobcenter's row does not exist for this user: 404, not the admin's
+        # redirect to the index.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("No such implementation status."))
+        return obj
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or obj.jobcenter_id in visible_ids(request)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or obj.jobcenter_id in editable_ids(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "jobcenter":
+            kwargs["queryset"] = Jobcenter.objects.editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- columns -----------------------------------------------------------------------
+
+    @admin.display(description=_("no."), ordering="factor__number")
+    def factor_number(self, obj):
+        return obj.factor.number
+
+    @admin.display(description=_("success factor"), ordering="factor__title")
+    def factor_title(self, obj):
+        return obj.factor.title
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, obj):
+        return format_html(
+            '<span aria-hidden="true">{}</span> {}', obj.status_icon, Status(obj.status).label
+        )
+
+    # --- saving ------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if not form.edited_fields:
+            return
+        saved = update_implementation(
+            implementation=obj,
+            values=form.values(),
+            expected_version=form.cleaned_data["version"],
+            user=request.user,
+        )
+        obj.version, obj.updated_at, obj.updated_by = (
+            saved.version,
+            saved.updated_at,
+            saved.updated_by,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditConflict:
+            # Someone saved in the instant between our check and the row lock.
+            self.message_user(
+                request,
+                gettext(
+                    "Someone else saved this entry at the same moment; your change was not "
+                    "saved. Please check the current values and save again."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    # --- history: read-only --------------------------------------------------------------
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's past-version page would save a POST even with revert
+        # disabled; history is read-only, so only GET is allowed.
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def has_change_history_permission(self, request, obj=None):
+        return False
+
+    def has_view_history_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)

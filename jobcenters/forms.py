@@ -1,0 +1,198 @@
+"""Forms for editing implementation statuses (admin change form and the one-screen editor)."""
+
+import datetime
+from collections import defaultdict
+
+from django import forms
+from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import Implementation, Status
+from .services import EDITABLE_FIELDS
+
+
+class NormalizedTextField(forms.CharField):
+    """Browsers send CRLF from a <textarea>; store LF so an untouched note never counts
+    as a change (which would write history and provoke false conflicts)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
+def status_choices():
+    """Status options that show icon and text, never colour alone."""
+    return [(status.value, f"{status.icon} {status.label}") for status in Status]
+
+
+def status_definitions_html():
+    """The definition of every status as an HTML list (admin help text)."""
+    return format_html(
+        "<ul class='status-definitions'>{}</ul>",
+        format_html_join(
+            "",
+            "<li><span aria-hidden='true'>{}</span> <strong>{}</strong>: {}</li>",
+            ((s.icon, s.label, s.definition) for s in Status),
+        ),
+    )
+
+
+def display_value(field_name, value):
+    """A stored value as people read it in a conflict message."""
+    if value is None or value == "":
+        return "–"
+    if field_name == "status":
+        try:
+            return Status(value).label
+        except ValueError:
+            return value
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return Truncator(str(value)).chars(80)
+
+
+class Conflict:
+    """What others changed on one row since the version an editor loaded."""
+
+    def __init__(self, records, since_version, current, fields=EDITABLE_FIELDS):
+        base = next((r for r in records if r.version == since_version), None)
+        newer = [r for r in records if r.version > since_version]
+        self.authors = sorted({str(r.history_user) for r in newer if r.history_user})
+        self.when = newer[-1].history_date if newer else current.updated_at
+        labels = {f.name: f.verbose_name for f in Implementation._meta.fields}
+        if base and newer:
+            delta = newer[-1].diff_against(base, included_fields=list(EDITABLE_FIELDS))
+            self.changes = [
+                (labels[c.field], display_value(c.field, c.old), display_value(c.field, c.new))
+                for c in delta.changes
+            ]
+            self.old_known = True
+        else:
+            # The loaded version left no history entry: name the current values instead.
+            self.changes = [
+                (labels[name], None, display_value(name, getattr(current, name))) for name in fields
+            ]
+            self.old_known = False
+
+    def message(self):
+        if self.old_known:
+            changes = "; ".join(f"{label}: {old} → {new}" for label, old, new in self.changes)
+        else:
+            changes = "; ".join(
+                gettext("%(field)s now %(value)s") % {"field": label, "value": new}
+                for label, _old, new in self.changes
+            )
+        return gettext(
+            "Someone else (%(users)s, %(when)s) changed this entry after you opened it, so "
+            "your change was not saved. What changed: %(changes)s. Your input is kept below: "
+            "check it and save again to replace the current values."
+        ) % {
+            "users": ", ".join(self.authors) or gettext("unknown"),
+            "when": date_format(localtime(self.when), "SHORT_DATETIME_FORMAT"),
+            "changes": changes or gettext("no visible field"),
+        }
+
+
+def find_conflicts(stale):
+    """{pk: Conflict} for rows given as {implementation: (loaded version, fields edited)}.
+
+    One query for any number of rows: their history entries from the loaded version on.
+    Call it before the submitted values are copied onto the instances.
+    """
+    if not stale:
+        return {}
+    condition = Q()
+    for implementation, (version, _fields) in stale.items():
+        condition |= Q(id=implementation.pk, version__gte=version)
+    records = defaultdict(list)
+    for record in (
+        Implementation.history.filter(condition)
+        .select_related("history_user")
+        .order_by("id", "version", "history_date", "history_id")
+    ):
+        records[record.id].append(record)
+    return {
+        implementation.pk: Conflict(records[implementation.pk], version, implementation, fields)
+        for implementation, (version, fields) in stale.items()
+    }
+
+
+class ImplementationForm(forms.ModelForm):
+    """One implementation row. Carries the version it was loaded at; a save from an
+    older version is refused with a description of what changed meanwhile."""
+
+    # Parsed in clean(): a bad value is a form-wide error, never a hidden field's.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # The admin shows the definitions under the status field; the editor shows one legend.
+    status_help = True
+
+    class Meta:
+        model = Implementation
+        fields = EDITABLE_FIELDS
+        field_classes = {
+            "not_applicable_reason": NormalizedTextField,
+            "public_note": NormalizedTextField,
+            "internal_note": NormalizedTextField,
+        }
+        widgets = {
+            "not_applicable_reason": forms.Textarea(attrs={"rows": 2}),
+            "public_note": forms.Textarea(attrs={"rows": 2}),
+            "internal_note": forms.Textarea(attrs={"rows": 2}),
+            "progress": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}),
+            # A native date picker; it sends ISO dates, which every locale accepts.
+            "target_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The version stored when this request read the row.
+        self.stored_version = self.instance.version
+        self.conflict = None
+        self.fields["version"].initial = self.instance.version
+        if "status" in self.fields:
+            self.fields["status"].choices = status_choices()
+            self.fields["status"].help_text = status_definitions_html() if self.status_help else ""
+        if "evidence_url" in self.fields:
+            self.fields["evidence_url"].widget.attrs.setdefault("placeholder", "https://")
+
+    @property
+    def edited_fields(self):
+        """The editable fields whose submitted value differs from the stored one."""
+        return [name for name in self.changed_data if name in EDITABLE_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            version = int(self.data.get(self.add_prefix("version"), ""))
+        except ValueError:
+            version = None
+        if version is None or not 1 <= version <= self.stored_version:
+            # Only a hand-made request gets here: the page always sends the version.
+            raise forms.ValidationError(
+                _("This form does not match the stored entry; please reload the page.")
+            )
+        cleaned["version"] = version
+        if version != self.stored_version and self.edited_fields:
+            conflict = find_conflicts({self.instance: (version, self.edited_fields)})[
+                self.instance.pk
+            ]
+            self.add_conflict(conflict, self.stored_version)
+        return cleaned
+
+    def values(self):
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.fields}
+
+    def add_conflict(self, conflict, current_version):
+        """Refuse the save and hand the editor the current version, so that saving the
+        kept input again is a deliberate decision, not a silent overwrite."""
+        self.add_error(None, conflict.message())
+        self.conflict = conflict
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(current_version)
+        self.data = data

@@ -1,0 +1,420 @@
+"""Staff editing in the Django admin, tested from the outside with real logins."""
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils import timezone
+
+from jobcenters.models import Implementation, StaffMembership, Status
+from jobcenters.services import update_implementation
+
+from .base import PersonaTestCase
+from .factories import make_user
+
+CHANGELIST = reverse("admin:jobcenters_implementation_changelist")
+
+
+def change_url(row):
+    return reverse("admin:jobcenters_implementation_change", args=[row.pk])
+
+
+def form_data(row, **changes):
+    """The change form as the browser would send it for `row`, with `changes` applied."""
+    data = {
+        "status": row.status,
+        "progress": row.progress,
+        "not_applicable_reason": row.not_applicable_reason,
+        "public_note": row.public_note,
+        "internal_note": row.internal_note,
+        "evidence_url": row.evidence_url,
+        "target_date": row.target_date.isoformat() if row.target_date else "",
+        "version": row.version,
+    }
+    data.update(changes)
+    return data
+
+
+class AdminTestCase(PersonaTestCase):
+    def row(self, jobcenter, number=1):
+        return Implementation.objects.get(jobcenter=jobcenter, factor__number=number)
+
+
+class ChangelistTests(AdminTestCase):
+    def test_staff_sees_only_their_own_jobcenter(self):
+        self.login(self.staff_a)
+        # 1 session, 2 user, 3 demo-account check (auth backend), 4 user permissions,
+        # 5 group permissions, 6 group names (role check for scoping), 7 jobcenter filter
+        # choices, 8 theme filter choices, 9 COUNT of the filtered rows, 10 the page of
+        # rows with jobcenter, district, factor and updated_by joined.
+        with self.assertNumQueries(10):
+            response = self.client.get(CHANGELIST)
+        self.assertEqual(response.status_code, 200)
+        rows = list(response.context["cl"].result_list)
+        self.assertEqual(len(rows), self.factor_count)
+        self.assertEqual({r.jobcenter_id for r in rows}, {self.jobcenter_a.pk})
+        self.assertNotContains(response, "Jobcenter B")
+
+    def test_query_count_does_not_grow_with_rows(self):
+        for row in Implementation.objects.all():
+            update_implementation(
+                implementation=row,
+                values={"status": Status.PLANNED},
+                expected_version=row.version,
+                user=self.staff_a,
+            )
+        self.login(self.coordinator)
+        # The same 10 queries as for staff, over both jobcenters' rows, each with its author.
+        with self.assertNumQueries(10):
+            response = self.client.get(CHANGELIST)
+        self.assertEqual(len(response.context["cl"].result_list), 2 * self.factor_count)
+
+    def test_status_column_shows_icon_and_text(self):
+        row = self.row(self.jobcenter_a)
+        Implementation.objects.filter(pk=row.pk).update(status=Status.DONE, progress=100)
+        self.login(self.staff_a)
+        response = self.client.get(CHANGELIST)
+        self.assertContains(response, f'<span aria-hidden="true">{Status.DONE.icon}</span>')
+        self.assertContains(response, str(Status.DONE.label))
+
+    def test_director_reads_everything(self):
+        self.login(self.director)
+        response = self.client.get(CHANGELIST)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["cl"].result_count, 2 * self.factor_count)
+
+    def test_anonymous_is_sent_to_login(self):
+        response = self.client.get(CHANGELIST)
+        self.assertRedirects(response, f"{reverse('admin:login')}?next={CHANGELIST}")
+
+    def test_stale_filter_uses_the_configured_months(self):
+        old = self.row(self.jobcenter_a, 2)
+        Implementation.objects.filter(pk=old.pk).update(
+            updated_at=timezone.now() - timedelta(days=200)
+        )
+        self.login(self.staff_a)
+        with self.settings(KJC_STALE_MONTHS=6):
+            stale = self.client.get(CHANGELIST, {"stale": "yes"})
+            fresh = self.client.get(CHANGELIST, {"stale": "no"})
+        self.assertEqual([r.pk for r in stale.context["cl"].result_list], [old.pk])
+        self.assertEqual(fresh.context["cl"].result_count, self.factor_count - 1)
+        with self.settings(KJC_STALE_MONTHS=12):
+            self.assertEqual(
+                self.client.get(CHANGELIST, {"stale": "yes"}).context["cl"].result_count, 0
+            )
+
+    def test_filter_by_status_theme_and_jobcenter(self):
+        Implementation.objects.filter(pk=self.row(self.jobcenter_b, 3).pk).update(
+            status=Status.PLANNED
+        )
+        self.login(self.coordinator)
+        by_status = self.client.get(CHANGELIST, {"status__exact": Status.PLANNED})
+        self.assertEqual(by_status.context["cl"].result_count, 1)
+        theme = self.factors[0].theme
+        by_theme = self.client.get(CHANGELIST, {"factor__theme__id__exact": theme.pk})
+        self.assertEqual(by_theme.context["cl"].result_count, 2 * self.factor_count)
+        by_jc = self.client.get(CHANGELIST, {"jobcenter__id__exact": self.jobcenter_b.pk})
+        self.assertEqual(
+            {r.jobcenter_id for r in by_jc.context["cl"].result_list}, {self.jobcenter_b.pk}
+        )
+
+    def test_search_by_factor_text(self):
+        self.factors[1].__class__.objects.filter(pk=self.factors[1].pk).update(
+            description="Kinderbetreuung parallel zum Sprachkurs"
+        )
+        self.login(self.staff_a)
+        response = self.client.get(CHANGELIST, {"q": "Kinderbetreuung"})
+        self.assertEqual(
+            [r.factor_id for r in response.context["cl"].result_list], [self.factors[1].pk]
+        )
+
+
+class ChangeViewPermissionTests(AdminTestCase):
+    def test_staff_edits_own_row_through_the_service(self):
+        row = self.row(self.jobcenter_a)
+        self.login(self.staff_a)
+        self.assertEqual(self.client.get(change_url(row)).status_code, 200)
+        response = self.client.post(
+            change_url(row), form_data(row, status=Status.PLANNED, progress=10)
+        )
+        self.assertRedirects(response, CHANGELIST)
+        row.refresh_from_db()
+        self.assertEqual((row.status, row.progress, row.version), (Status.PLANNED, 10, 2))
+        self.assertEqual(row.updated_by, self.staff_a)
+        entry = row.history.latest()
+        self.assertEqual((entry.history_user, entry.version), (self.staff_a, 2))
+
+    def test_outsider_gets_404_for_another_jobcenters_row(self):
+        row = self.row(self.jobcenter_a)
+        self.login(self.staff_b)
+        self.assertEqual(self.client.get(change_url(row)).status_code, 404)
+
+    def test_outsider_handmade_post_is_refused_and_changes_nothing(self):
+        row = self.row(self.jobcenter_a)
+        self.login(self.staff_b)
+        response = self.client.post(change_url(row), form_data(row, status=Status.DONE))
+        self.assertEqual(response.status_code, 404)
+        row.refresh_from_db()
+        self.assertEqual((row.status, row.version), (Status.NOT_REPORTED, 1))
+        self.assertFalse(row.history.exists())
+
+    def test_tampered_jobcenter_and_factor_do_not_move_the_row(self):
+        row = self.row(self.jobcenter_a, 1)
+        other_factor = self.factors[2]
+        for user in (self.staff_a, self.coordinator):
+            with self.subTest(user=user.username):
+                row.refresh_from_db()
+                self.login(user)
+                data = form_data(
+                    row,
+                    status=Status.IN_PROGRESS,
+                    progress=row.progress + 5,
+                    jobcenter=self.jobcenter_b.pk,
+                    factor=other_factor.pk,
+                )
+                response = self.client.post(change_url(row), data)
+                self.assertEqual(response.status_code, 302)
+                row.refresh_from_db()
+                self.assertEqual(row.jobcenter_id, self.jobcenter_a.pk)
+                self.assertEqual(row.factor_id, self.factors[0].pk)
+                self.assertEqual(row.status, Status.IN_PROGRESS)
+        # Still exactly one row per jobcenter and factor.
+        self.assertEqual(Implementation.objects.count(), 2 * self.factor_count)
+
+    def test_jobcenter_and_factor_are_read_only_on_the_form(self):
+        row = self.row(self.jobcenter_a)
+        self.login(self.staff_a)
+        form = self.client.get(change_url(row)).context["adminform"].form
+        self.assertNotIn("jobcenter", form.fields)
+        self.assertNotIn("factor", form.fields)
+        self.assertIn("version", form.fields)
+
+    def test_director_reads_but_cannot_save(self):
+        row = self.row(self.jobcenter_a)
+        self.login(self.director)
+        response = self.client.get(change_url(row))
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, 'name="_save"')
+        response = self.client.post(change_url(row), form_data(row, status=Status.DONE))
+        self.assertEqual(response.status_code, 403)
+        row.refresh_from_db()
+        self.assertEqual(row.status, Status.NOT_REPORTED)
+
+    def test_coordinator_edits_every_jobcenter(self):
+        row = self.row(self.jobcenter_b)
+        self.login(self.coordinator)
+        response = self.client.post(
+            change_url(row),
+            form_data(row, status=Status.NOT_APPLICABLE, not_applicable_reason="Kein Bedarf"),
+        )
+        self.assertEqual(response.status_code, 302)
+        row.refresh_from_db()
+        self.assertEqual(row.status, Status.NOT_APPLICABLE)
+        self.assertEqual(row.history.latest().history_user, self.coordinator)
+
+    def test_nobody_adds_or_deletes_rows(self):
+        row = self.row(self.jobcenter_a)
+        add = reverse("admin:jobcenters_implementation_add")
+        delete = reverse("admin:jobcenters_implementation_delete", args=[row.pk])
+        for user in (self.staff_a, self.coordinator, self.director):
+            with self.subTest(user=user.username):
+                self.login(user)
+                self.assertEqual(self.client.get(add).status_code, 403)
+                self.assertEqual(self.client.post(delete, {"post": "yes"}).status_code, 403)
+        self.assertTrue(Implementation.objects.filter(pk=row.pk).exists())
+
+    def test_anonymous_post_is_sent_to_login(self):
+        row = self.row(self.jobcenter_a)
+        response = self.client.post(change_url(row), form_data(row, status=Status.DONE))
+        self.assertEqual(response.status_code, 302)
+        self.assertIn(reverse("admin:login"), response["Location"])
+        row.refresh_from_db()
+        self.assertEqual(row.status, Status.NOT_REPORTED)
+
+    def test_change_view_query_count(self):
+        row = self.row(self.jobcenter_a)
+        self.login(self.staff_a)
+        ContentType.objects.clear_cache()
+        # 1 session, 2 user, 3 demo-account check (auth backend), 4 group names (role
+        # check for scoping), 5 the row with jobcenter, district, factor and updated_by,
+        # 6 user permissions, 7 group permissions, 8 jobcenter ids the user may see/edit,
+        # 9 content type of the model (cached by Django after the first request).
+        with self.assertNumQueries(9):
+            response = self.client.get(change_url(row))
+        self.assertEqual(response.status_code, 200)
+
+    def test_status_help_lists_every_definition_and_editor_link(self):
+        row = self.row(self.jobcenter_a)
+        self.login(self.staff_a)
+        response = self.client.get(change_url(row))
+        for status in Status:
+            self.assertContains(response, str(status.definition))
+        self.assertContains(
+            response, reverse("jobcenters:edit_jobcenter", args=[self.jobcenter_a.district.ags])
+        )
+
+
+class ValidationTests(AdminTestCase):
+    def post_invalid(self, **changes):
+        row = self.row(self.jobcenter_a)
+        self.login(self.staff_a)
+        response = self.client.post(change_url(row), form_data(row, **changes))
+        self.assertEqual(response.status_code, 200)
+        row.refresh_from_db()
+        self.assertEqual((row.version, row.status), (1, Status.NOT_REPORTED))
+        self.assertFalse(row.history.exists())
+        return response.context["adminform"].form
+
+    def test_progress_above_100(self):
+        form = self.post_invalid(status=Status.IN_PROGRESS, progress=150)
+        self.assertIn("progress", form.errors)
+
+    def test_not_applicable_needs_a_reason(self):
+        form = self.post_invalid(status=Status.NOT_APPLICABLE, not_applicable_reason="  ")
+        self.assertIn("not_applicable_reason", form.errors)
+
+    def test_bad_url(self):
+        form = self.post_invalid(status=Status.PLANNED, evidence_url="kein link")
+        self.assertIn("evidence_url", form.errors)
+
+    def test_unknown_status(self):
+        form = self.post_invalid(status="erledigt")
+        self.assertIn("status", form.errors)
+
+    def test_missing_or_forged_version(self):
+        for version in ("", "abc", "7"):
+            with self.subTest(version=version):
+                form = self.post_invalid(status=Status.PLANNED, version=version)
+                self.assertTrue(form.non_field_errors())
+
+
+class ConflictTests(AdminTestCase):
+    def test_second_save_is_refused_and_shows_what_changed(self):
+        row = self.row(self.jobcenter_a)
+        # Both open the form at version 1 ...
+        self.login(self.staff_a)
+        loaded = form_data(row)
+        # ... the coordinator saves first ...
+        update_implementation(
+            implementation=row,
+            values={"status": Status.PLANNED, "public_note": "Start 2027"},
+            expected_version=1,
+            user=self.coordinator,
+        )
+        update_implementation(
+            implementation=row,
+            values={"status": Status.DONE},
+            expected_version=2,
+            user=self.coordinator,
+        )
+        # ... and the second save, from version 2, is refused.
+        loaded.update(status=Status.IN_PROGRESS, progress=40, version=2)
+        response = self.client.post(change_url(row), loaded)
+        self.assertEqual(response.status_code, 200)
+        row.refresh_from_db()
+        self.assertEqual((row.status, row.version), (Status.DONE, 3))
+        form = response.context["adminform"].form
+        message = " ".join(form.non_field_errors())
+        self.assertIn("coordinator", message)
+        self.assertIn(f"{Status.PLANNED.label} → {Status.DONE.label}", message)
+        # The kept input now carries the current version: saving again is deliberate.
+        self.assertContains(response, 'name="version" value="3"')
+        again = self.client.post(change_url(row), dict(loaded, version=3))
+        self.assertEqual(again.status_code, 302)
+        row.refresh_from_db()
+        self.assertEqual((row.status, row.version), (Status.IN_PROGRESS, 4))
+
+    def test_conflict_without_a_base_entry_names_current_values(self):
+        row = self.row(self.jobcenter_a)
+        self.login(self.staff_a)
+        loaded = form_data(row, status=Status.PLANNED)
+        update_implementation(
+            implementation=row,
+            values={"status": Status.DONE},
+            expected_version=1,
+            user=self.coordinator,
+        )
+        response = self.client.post(change_url(row), loaded)
+        self.assertEqual(response.status_code, 200)
+        message = " ".join(response.context["adminform"].form.non_field_errors())
+        self.assertIn(str(Status.DONE.label), message)
+        row.refresh_from_db()
+        self.assertEqual(row.status, Status.DONE)
+
+
+class JobcenterAndCatalogueAdminTests(AdminTestCase):
+    def test_staff_sees_own_jobcenter_with_editor_link(self):
+        self.login(self.staff_a)
+        response = self.client.get(reverse("admin:jobcenters_jobcenter_changelist"))
+        self.assertContains(response, "Jobcenter A")
+        self.assertNotContains(response, "Jobcenter B")
+        self.assertContains(
+            response, reverse("jobcenters:edit_jobcenter", args=[self.jobcenter_a.district.ags])
+        )
+
+    def test_director_gets_no_editor_links(self):
+        self.login(self.director)
+        response = self.client.get(reverse("admin:jobcenters_jobcenter_changelist"))
+        self.assertContains(response, "Jobcenter B")
+        self.assertNotContains(response, reverse("jobcenters:editor_index"))
+
+    def test_admin_index_links_the_editor_for_staff_only(self):
+        self.login(self.staff_a)
+        self.assertContains(self.client.get(reverse("admin:index")), 'id="kjc-editor-link"')
+        self.login(self.director)
+        self.assertNotContains(self.client.get(reverse("admin:index")), 'id="kjc-editor-link"')
+
+    def test_coordinator_assigns_staff_to_a_jobcenter(self):
+        newcomer = make_user("newcomer", is_staff=True)
+        self.login(self.coordinator)
+        response = self.client.post(
+            reverse("admin:jobcenters_staffmembership_add"),
+            {"user": newcomer.pk, "jobcenter": self.jobcenter_b.pk},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(
+            StaffMembership.objects.filter(user=newcomer, jobcenter=self.jobcenter_b).exists()
+        )
+        user_page = self.client.get(reverse("admin:auth_user_change", args=[newcomer.pk]))
+        self.assertContains(user_page, "jobcenter_memberships-TOTAL_FORMS")
+
+    def test_staff_cannot_manage_memberships(self):
+        self.login(self.staff_a)
+        response = self.client.post(
+            reverse("admin:jobcenters_staffmembership_add"),
+            {"user": self.staff_a.pk, "jobcenter": self.jobcenter_b.pk},
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(
+            StaffMembership.objects.filter(user=self.staff_a, jobcenter=self.jobcenter_b).exists()
+        )
+
+    def test_coordinator_edits_factors_staff_only_reads(self):
+        factor = self.factors[0]
+        url = reverse("admin:factors_factor_change", args=[factor.pk])
+        data = {
+            "number": factor.number,
+            "theme": factor.theme_id,
+            "title": "Neuer Titel",
+            "description": "",
+            "addressee": factor.addressee,
+            "source": "",
+        }
+        self.login(self.staff_a)
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertEqual(self.client.post(url, data).status_code, 403)
+        self.login(self.coordinator)
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        factor.refresh_from_db()
+        self.assertEqual(factor.title, "Neuer Titel")
+
+    def test_factor_changelist_shows_verified_and_filters(self):
+        self.login(self.coordinator)
+        url = reverse("admin:factors_factor_changelist")
+        # 1 session, 2 user, 3 demo-account check (auth backend), 4 user permissions,
+        # 5 group permissions, 6 theme filter choices, 7 COUNT filtered, 8 COUNT unfiltered,
+        # 9 factors with their theme.
+        with self.assertNumQueries(9):
+            response = self.client.get(url, {"verified__exact": "0"})
+        self.assertEqual(response.context["cl"].result_count, self.factor_count)
+        self.assertContains(response, "column-verified")
