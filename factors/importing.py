@@ -151,13 +151,19 @@ def _decode(data, errors):
     return text
 
 
-def _delimiter(text):
-    """Semicolon (German spreadsheets) or comma, whichever the header row uses more."""
-    header = text.lstrip().splitlines()[0]
-    return ";" if header.count(";") > header.count(",") else ","
+def _dialect(text):
+    """(delimiter, whether the first line only names it).
+
+    Excel may write a first line "sep=;"; otherwise semicolon (German spreadsheets) or
+    comma, whichever the header row uses more.
+    """
+    first = text.lstrip().splitlines()[0]
+    if len(first.strip()) == 5 and first.lower().startswith("sep="):
+        return first[4], True
+    return (";" if first.count(";") > first.count(",") else ","), False
 
 
-def _header_positions(header, errors):
+def _header_positions(header, line, errors):
     """Map each expected column to its position, or report what is wrong with the header."""
     names = [COLUMN_ALIASES.get(n, n) for n in (_clean(c).casefold() for c in header)]
     expected = ", ".join(COLUMNS)
@@ -165,7 +171,7 @@ def _header_positions(header, errors):
     for index, name in enumerate(names):
         if name in positions:
             errors.append(
-                RowError(1, _("the column “%(column)s” appears twice.") % {"column": name})
+                RowError(line, _("the column “%(column)s” appears twice.") % {"column": name})
             )
         positions[name] = index
     missing = [c for c in COLUMNS if c not in positions]
@@ -173,7 +179,7 @@ def _header_positions(header, errors):
     if missing:
         errors.append(
             RowError(
-                1,
+                line,
                 _("missing columns: %(columns)s. Expected: %(expected)s.")
                 % {"columns": ", ".join(missing), "expected": expected},
             )
@@ -181,7 +187,7 @@ def _header_positions(header, errors):
     if unknown:
         errors.append(
             RowError(
-                1,
+                line,
                 _("unknown columns: %(columns)s. Expected: %(expected)s.")
                 % {"columns": ", ".join(unknown), "expected": expected},
             )
@@ -218,9 +224,11 @@ def _parse_rows(text, errors):
     Returns the valid rows and, for every readable number, the line it first
     appeared on.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    delimiter, skip_sep_line = _dialect(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     positions = None
+    width = 0
     seen = {}  # number -> first line
     addressees = _addressee_lookup()
     title_max = Factor._meta.get_field("title").max_length
@@ -239,17 +247,26 @@ def _parse_rows(text, errors):
         start, line = line, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
+        if skip_sep_line:
+            skip_sep_line = False
+            continue
         if positions is None:
-            positions = _header_positions(cells, errors)
+            # Spreadsheets often end every line with empty cells; they carry nothing.
+            while not cells[-1].strip():
+                cells.pop()
+            width = len(cells)
+            positions = _header_positions(cells, start, errors)
             if positions is None:
                 return [], seen
             continue
-        if len(cells) != len(positions):
+        if len(cells) > width and not any(c.strip() for c in cells[width:]):
+            cells = cells[:width]
+        if len(cells) != width:
             errors.append(
                 RowError(
                     start,
                     _("%(count)s fields instead of %(expected)s; is the separator right?")
-                    % {"count": len(cells), "expected": len(positions)},
+                    % {"count": len(cells), "expected": width},
                 )
             )
             continue

@@ -170,6 +170,17 @@ class ImportCatalogueTests(TestCase):
         self.assertEqual(addressees[3], Factor.Addressee.KOMMUNE)
         self.assertIn("„Katalog 2018.csv“", Factor.objects.get(number=1).source)
 
+    def test_excel_export_with_sep_line_crlf_and_trailing_separators_is_accepted(self):
+        rows = [f"{n};Sprache;Titel {n};Text;kommune;;" for n in range(1, 36)]
+        rows[4] = "5;Sprache;;Text;kommune;;"  # line 7: the sep= line and header come first
+        text = "sep=;\r\n" + "\r\n".join([HEADER.replace(",", ";") + ";;", *rows]) + "\r\n"
+        data = ("\ufeff" + text).encode()
+        self.assert_refused(data, "Line 7: the title is empty.")
+        result = import_catalogue(data=data.replace(b"5;Sprache;;", b"5;Sprache;T;"), filename="x")
+        self.assertTrue(result.ok, [str(e) for e in result.errors])
+        self.assertEqual(Factor.objects.get(number=5).title, "T")
+        self.assertEqual(Factor.objects.get(number=6).description, "Text")
+
     def test_dry_run_lists_changes_and_saves_nothing(self):
         before = snapshot()
         out, err, failure = self.run_command(csv_bytes(official_rows()), "--dry-run")
@@ -240,6 +251,14 @@ class ImportCatalogueTests(TestCase):
             "Line 1: missing columns: description, addressee. "
             "Expected: number, theme, title, description, addressee.",
             "Line 1: unknown columns: text, wer.",
+        )
+
+    def test_header_errors_name_the_header_line(self):
+        data = b"sep=;\n" + csv_bytes(official_rows(), header="number,theme,title,titel", sep=";")
+        self.assert_refused(
+            data,
+            "Line 2: the column “title” appears twice.",
+            "Line 2: missing columns: description, addressee.",
         )
 
     def test_tab_separated_file_is_refused_as_wrong_columns(self):
