@@ -10,7 +10,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from . import roles, spreadsheets
@@ -160,11 +159,6 @@ def _apply(request, jobcenter, context):
         return render(request, "jobcenters/spreadsheets/import.html", context, status=409)
     messages.success(
         request,
-        ngettext(
-            "%(count)s entry was updated from the file.",
-            "%(count)s entries were updated from the file.",
-            count,
-        )
-        % {"count": count},
+        _("Entries updated from the file: %(count)s.") % {"count": count},
     )
     return redirect(_import_url(jobcenter))

@@ -5,6 +5,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from openpyxl import load_workbook
 
 from jobcenters.models import Implementation, Status
@@ -12,6 +13,7 @@ from tests.base import PersonaTestCase
 from tests.factories import make_user
 
 
+@override_settings(LANGUAGE_CODE="en")  # messages asserted in English
 class ImportStatusCommandTests(PersonaTestCase):
     def setUp(self):
         self.tmp = TemporaryDirectory()

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from jobcenters import notifications, roles
-from jobcenters.models import Implementation, Status
+from jobcenters.models import Implementation, Status, stale_cutoff
 from jobcenters.services import update_implementation
 from tests.base import PersonaTestCase
 from tests.factories import make_jobcenter, make_user
@@ -25,7 +25,8 @@ def mark_reported(jobcenter, *, user, status=Status.PLANNED, progress=10):
         )
 
 
-@override_settings(KJC_SITE_URL="https://kjc.example.org")
+# Messages are asserted in English, so the tests hold once the German catalogue is merged.
+@override_settings(KJC_SITE_URL="https://kjc.example.org", LANGUAGE_CODE="en")
 class ReminderTests(PersonaTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -77,7 +78,7 @@ class ReminderTests(PersonaTestCase):
         self.assertIn(self.factors[1].title, message.body)
         self.assertNotIn(self.factors[0].title, message.body)
         self.assertIn(
-            old.astimezone(timezone.get_current_timezone()).strftime("%d.%m.%Y"), message.body
+            old.astimezone(timezone.get_current_timezone()).strftime("%m/%d/%Y"), message.body
         )
         mail.outbox.clear()
         # 40 days is not stale by the default of KJC_STALE_MONTHS (6) months.
@@ -86,6 +87,16 @@ class ReminderTests(PersonaTestCase):
         with override_settings(KJC_STALE_MONTHS=1):
             call_command("send_reminders", stdout=io.StringIO())
         self.assertEqual(len(mail.outbox), 1)
+
+    @override_settings(LANGUAGE_CODE="de")
+    def test_mail_uses_german_dates_by_default(self):
+        Implementation.objects.filter(jobcenter=self.jobcenter_a, factor__number=1).update(
+            status=Status.PLANNED, updated_at=timezone.now() - datetime.timedelta(days=400)
+        )
+        notifications.send(notifications.reminder_mails())
+        cutoff = timezone.localtime(stale_cutoff())
+        body = self.by_recipient()["staff-a@example.org"].body
+        self.assertIn(cutoff.strftime("%d.%m.%Y"), body)
 
     def test_dry_run_sends_nothing_and_says_who(self):
         out = io.StringIO()
@@ -109,7 +120,8 @@ class ReminderTests(PersonaTestCase):
         self.assertEqual(len(mine[0].items), 2 * len(self.factors))
 
 
-@override_settings(KJC_SITE_URL="https://kjc.example.org")
+# Messages are asserted in English, so the tests hold once the German catalogue is merged.
+@override_settings(KJC_SITE_URL="https://kjc.example.org", LANGUAGE_CODE="en")
 class DigestTests(PersonaTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -166,7 +178,7 @@ class DigestTests(PersonaTestCase):
         body = mail.outbox[0].body
         self.assertIn("Status: – → planned", body)
         self.assertIn("Status: planned → in progress", body)
-        self.assertIn("2 changes", mail.outbox[0].subject)
+        self.assertIn("(2)", mail.outbox[0].subject)
 
     def test_no_mail_when_nothing_changed(self):
         tomorrow = timezone.localdate() + datetime.timedelta(days=1)

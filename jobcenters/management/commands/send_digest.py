@@ -2,6 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jobcenters import notifications
 
@@ -18,7 +19,7 @@ def parse_since(value):
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
         raise CommandError(
-            f"--since {value!r} is no date; use e.g. 2026-11-18 or 18.11.2026."
+            _("--since %(value)s is no date; use e.g. 2026-11-18 or 18.11.2026.") % {"value": value}
         ) from None
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
@@ -43,17 +44,21 @@ class Command(BaseCommand):
         else:
             start = timezone.now() - datetime.timedelta(days=notifications.DEFAULT_DIGEST_DAYS)
         if start > timezone.now():
-            raise CommandError("--since lies in the future.")
+            raise CommandError(_("--since lies in the future."))
         mails = notifications.digest_mails(since=start)
         if not mails:
-            self.stdout.write("No changes (or no director with an e-mail address); nothing sent.")
+            self.stdout.write(
+                _("No changes (or no director with an e-mail address); nothing sent.")
+            )
             return
         if dry_run:
             for mail in mails:
                 self.stdout.write(f"--- {mail.user.email} ({mail.user.get_username()})")
-                self.stdout.write(f"Subject: {mail.subject}")
+                self.stdout.write(_("Subject: %(subject)s") % {"subject": mail.subject})
                 self.stdout.write(mail.body)
-            self.stdout.write(f"Dry run: {len(mails)} digest(s) would be sent.")
+            self.stdout.write(
+                _("Dry run: %(count)s digest(s) would be sent.") % {"count": len(mails)}
+            )
             return
         sent = notifications.send(mails)
-        self.stdout.write(f"{sent} digest(s) sent.")
+        self.stdout.write(_("%(count)s digest(s) sent.") % {"count": sent})

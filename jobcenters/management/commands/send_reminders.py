@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from jobcenters import notifications
 
@@ -24,14 +25,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, days=None, dry_run=False, **options):
         if days is not None and days < 1:
-            raise CommandError("--days must be at least 1.")
+            raise CommandError(_("--days must be at least 1."))
         mails = notifications.reminder_mails(days=days)
         if dry_run:
             for mail in mails:
                 self.stdout.write(f"--- {mail.user.email} ({mail.user.get_username()})")
-                self.stdout.write(f"Subject: {mail.subject}")
+                self.stdout.write(_("Subject: %(subject)s") % {"subject": mail.subject})
                 self.stdout.write(mail.body)
-            self.stdout.write(f"Dry run: {len(mails)} reminder(s) would be sent.")
+            self.stdout.write(
+                _("Dry run: %(count)s reminder(s) would be sent.") % {"count": len(mails)}
+            )
             return
         sent = notifications.send(mails)
-        self.stdout.write(f"{sent} reminder(s) sent.")
+        self.stdout.write(_("%(count)s reminder(s) sent.") % {"count": sent})
