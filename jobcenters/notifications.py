@@ -84,14 +84,35 @@ class ReminderSection:
     entries: list  # [(implementation, link, is_not_reported)]
 
 
-def reminder_mails(*, days=None, now=None):
-    """One mail per staff member with open entries: not reported, or unchanged too long.
+def reporting_dates(today):
+    """(last Stichtag before today, next Stichtag from today on), each or None; one query."""
+    from reports.models import Stichtag  # reports builds on jobcenters, not the other way
 
-    Only active users with an e-mail address are asked; a user who reports for
-    several jobcenters gets one mail with a section per jobcenter. Two queries.
+    dates = sorted(Stichtag.objects.values_list("date", flat=True))
+    previous = [d for d in dates if d < today]
+    upcoming = [d for d in dates if d >= today]
+    return (previous[-1] if previous else None), (upcoming[0] if upcoming else None)
+
+
+def reminder_mails(*, days=None, now=None):
+    """One mail per staff member with open entries.
+
+    An entry is open when it is not reported yet, unchanged for `days` days
+    (default: settings.KJC_STALE_MONTHS), or unchanged since the last Stichtag
+    while a next Stichtag lies ahead (it has not been reported for the current
+    round yet). Only active users with an e-mail address are asked; a user who
+    reports for several jobcenters gets one mail with a section per jobcenter.
+    Three queries.
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=days) if days else stale_cutoff(now=now)
+    today = timezone.localdate(now)
+    last_stichtag, next_stichtag = reporting_dates(today)
+    if last_stichtag and next_stichtag:
+        round_start = timezone.make_aware(
+            datetime.datetime.combine(last_stichtag + datetime.timedelta(days=1), datetime.time())
+        )
+        cutoff = max(cutoff, round_start)
     memberships = (
         StaffMembership.objects.filter(user__is_active=True)
         .exclude(user__email="")
@@ -134,6 +155,7 @@ def reminder_mails(*, days=None, now=None):
                 "sections": sections,
                 "count": count,
                 "cutoff": timezone.localtime(cutoff),
+                "next_stichtag": next_stichtag,
                 "site_url": site_url(),
             },
         )

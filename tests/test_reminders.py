@@ -11,6 +11,7 @@ from django.utils import timezone
 from jobcenters import notifications, roles
 from jobcenters.models import Implementation, Status, stale_cutoff
 from jobcenters.services import update_implementation
+from reports.models import Stichtag
 from tests.base import PersonaTestCase
 from tests.factories import make_jobcenter, make_user
 
@@ -98,6 +99,32 @@ class ReminderTests(PersonaTestCase):
         body = self.by_recipient()["staff-a@example.org"].body
         self.assertIn(cutoff.strftime("%d.%m.%Y"), body)
 
+    def test_entries_not_reported_since_the_last_stichtag(self):
+        mark_reported(self.jobcenter_a, user=self.staff_a)
+        mark_reported(self.jobcenter_b, user=self.staff_b)
+        today = timezone.localdate()
+        Stichtag.objects.create(date=today - datetime.timedelta(days=20))
+        upcoming = Stichtag.objects.create(date=today + datetime.timedelta(days=10))
+        # Reported 30 days ago: before the last Stichtag, so not yet for this round.
+        Implementation.objects.filter(jobcenter=self.jobcenter_a, factor__number=3).update(
+            updated_at=timezone.now() - datetime.timedelta(days=30)
+        )
+        # Reported 5 days ago: done for this round.
+        Implementation.objects.filter(jobcenter=self.jobcenter_a, factor__number=1).update(
+            updated_at=timezone.now() - datetime.timedelta(days=5)
+        )
+        call_command("send_reminders", stdout=io.StringIO())
+        self.assertEqual(len(mail.outbox), 1)
+        body = mail.outbox[0].body
+        self.assertIn(self.factors[2].title, body)
+        self.assertNotIn(self.factors[0].title, body)
+        self.assertIn(upcoming.date.strftime("%m/%d/%Y"), body)
+        mail.outbox.clear()
+        # Without an upcoming Stichtag the round is over: only staleness counts.
+        upcoming.delete()
+        call_command("send_reminders", stdout=io.StringIO())
+        self.assertEqual(mail.outbox, [])
+
     def test_dry_run_sends_nothing_and_says_who(self):
         out = io.StringIO()
         call_command("send_reminders", "--dry-run", stdout=out)
@@ -110,8 +137,9 @@ class ReminderTests(PersonaTestCase):
     def test_one_mail_per_person_for_several_jobcenters_in_two_queries(self):
         third = make_jobcenter(name="Jobcenter C")
         make_user("zwei", email="zwei@example.org", jobcenters=[self.jobcenter_a, third])
-        # 1 memberships with users, jobcenters and districts; 2 open entries with factors
-        with self.assertNumQueries(2):
+        # 1 Stichtage, 2 memberships with users, jobcenters and districts,
+        # 3 open entries with factors
+        with self.assertNumQueries(3):
             mails = notifications.reminder_mails()
         mine = [m for m in mails if m.user.username == "zwei"]
         self.assertEqual(len(mine), 1)
