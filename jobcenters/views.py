@@ -45,7 +45,14 @@ def edit_jobcenter(request, ags):
     forms = [EditorRowForm(data, instance=row, prefix=f"row-{row.pk}") for row in rows]
 
     if request.method == "POST":
-        saved = save_rows(forms, user=request.user)
+        # Untouched rows are neither validated nor saved, and are shown as stored.
+        forms = [
+            form
+            if form.edited_fields
+            else EditorRowForm(instance=form.instance, prefix=form.prefix)
+            for form in forms
+        ]
+        saved = save_rows([form for form in forms if form.is_bound], user=request.user)
         if saved is not None:
             if saved:
                 messages.success(
@@ -70,20 +77,21 @@ def edit_jobcenter(request, ags):
 
 
 def save_rows(forms, *, user):
-    """Save every edited row in one transaction, or none of them.
+    """Save the edited rows' forms in one transaction, or none of them.
 
     Returns the number of rows saved, or None when any row is invalid or was
     changed by someone else meanwhile (each such form then carries its error).
     """
-    # Validate every row, not just up to the first invalid one, so each shows its error.
+    # Validate every edited row, not just up to the first invalid one, so that each
+    # problem row shows its error. (Model validation checks each of the table's check
+    # constraints with a query, hence only edited rows come here.)
     valid = [form.is_valid() for form in forms]
     if not all(valid):
         return None
-    edited = [form for form in forms if form.edited_fields]
     current = None
     try:
         with transaction.atomic():
-            for current in edited:
+            for current in forms:
                 update_implementation(
                     implementation=current.instance,
                     values=current.values(),
@@ -96,4 +104,4 @@ def save_rows(forms, *, user):
         found = find_conflicts({conflict.current: (version, current.edited_fields)})
         current.add_conflict(found[conflict.current.pk], conflict.current.version)
         return None
-    return len(edited)
+    return len(forms)

@@ -165,3 +165,5 @@ KJC_OPERATOR_EMAIL = env_str("KJC_OPERATOR_EMAIL")
 KJC_OPERATOR_PHONE = env_str("KJC_OPERATOR_PHONE")
 # Where the Django admin lives; moving it off /admin/ cuts noise from scanners.
 KJC_ADMIN_PATH = env_str("KJC_ADMIN_PATH", "admin/").strip("/") + "/"
+# History is read-only in the admin: nobody reverts, edits or deletes it through the UI.
+SIMPLE_HISTORY_REVERT_DISABLED = True

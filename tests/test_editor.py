@@ -1,0 +1,291 @@
+"""The one-screen editor `jobcenters:edit_jobcenter`, tested with real logins and requests."""
+
+from django.urls import reverse
+
+from jobcenters.models import Implementation, Status
+from jobcenters.services import update_implementation
+
+from .base import PersonaTestCase
+from .factories import make_user
+
+
+def editor_url(jobcenter):
+    return reverse("jobcenters:edit_jobcenter", args=[jobcenter.district.ags])
+
+
+def editor_data(jobcenter, changes=None):
+    """The whole editor form as the browser sends it, with {row pk: {field: value}} applied."""
+    changes = changes or {}
+    data = {}
+    for row in Implementation.objects.filter(jobcenter=jobcenter):
+        values = {
+            "status": row.status,
+            "progress": row.progress,
+            "not_applicable_reason": row.not_applicable_reason,
+            "public_note": row.public_note,
+            "internal_note": row.internal_note,
+            "evidence_url": row.evidence_url,
+            "target_date": row.target_date.isoformat() if row.target_date else "",
+            "version": row.version,
+        }
+        values.update(changes.get(row.pk, {}))
+        data.update({f"row-{row.pk}-{name}": value for name, value in values.items()})
+    return data
+
+
+class EditorTestCase(PersonaTestCase):
+    def row(self, jobcenter, number):
+        return Implementation.objects.get(jobcenter=jobcenter, factor__number=number)
+
+
+class EditorAccessTests(EditorTestCase):
+    def test_staff_sees_every_factor_of_their_jobcenter_grouped_by_theme(self):
+        self.login(self.staff_a)
+        response = self.client.get(editor_url(self.jobcenter_a))
+        self.assertEqual(response.status_code, 200)
+        self.assertTemplateUsed(response, "base.html")
+        self.assertContains(response, "<fieldset", count=self.factor_count)
+        self.assertContains(response, f'<h2 id="theme-{self.factors[0].theme_id}">')
+        for factor in self.factors:
+            self.assertContains(response, factor.title)
+        for status in Status:
+            self.assertContains(response, str(status.definition))
+            self.assertContains(response, f"{status.icon} {status.label}</option>")
+
+    def test_outsider_gets_404_on_get_and_post(self):
+        self.login(self.staff_b)
+        self.assertEqual(self.client.get(editor_url(self.jobcenter_a)).status_code, 404)
+        row = self.row(self.jobcenter_a, 1)
+        data = editor_data(self.jobcenter_a, {row.pk: {"status": Status.PLANNED}})
+        self.assertEqual(self.client.post(editor_url(self.jobcenter_a), data).status_code, 404)
+        row.refresh_from_db()
+        self.assertEqual((row.status, row.version), (Status.NOT_REPORTED, 1))
+
+    def test_director_gets_404(self):
+        self.login(self.director)
+        self.assertEqual(self.client.get(editor_url(self.jobcenter_a)).status_code, 404)
+        data = editor_data(self.jobcenter_a)
+        self.assertEqual(self.client.post(editor_url(self.jobcenter_a), data).status_code, 404)
+
+    def test_coordinator_edits_any_jobcenter(self):
+        self.login(self.coordinator)
+        row = self.row(self.jobcenter_b, 2)
+        data = editor_data(self.jobcenter_b, {row.pk: {"status": Status.PLANNED}})
+        response = self.client.post(editor_url(self.jobcenter_b), data)
+        self.assertRedirects(response, editor_url(self.jobcenter_b))
+        row.refresh_from_db()
+        self.assertEqual((row.status, row.updated_by), (Status.PLANNED, self.coordinator))
+
+    def test_anonymous_is_sent_to_login(self):
+        url = editor_url(self.jobcenter_a)
+        response = self.client.get(url)
+        self.assertRedirects(response, f"{reverse('admin:login')}?next={url}")
+        self.assertEqual(self.client.post(url, editor_data(self.jobcenter_a)).status_code, 302)
+
+    def test_wrong_method_is_405(self):
+        self.login(self.staff_a)
+        self.assertEqual(self.client.put(editor_url(self.jobcenter_a)).status_code, 405)
+        self.assertEqual(self.client.delete(editor_url(self.jobcenter_a)).status_code, 405)
+
+    def test_unknown_ags_is_404(self):
+        self.login(self.coordinator)
+        for ags in ("99999", "abc"):
+            url = reverse("jobcenters:edit_jobcenter", args=[ags])
+            self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_staff_of_two_jobcenters_edits_both(self):
+        both = make_user("both", is_staff=True, jobcenters=[self.jobcenter_a, self.jobcenter_b])
+        self.login(both)
+        self.assertEqual(self.client.get(editor_url(self.jobcenter_a)).status_code, 200)
+        self.assertEqual(self.client.get(editor_url(self.jobcenter_b)).status_code, 200)
+
+
+class EditorSaveTests(EditorTestCase):
+    def test_saves_every_changed_row_with_history(self):
+        first, second, untouched = (self.row(self.jobcenter_a, n) for n in (1, 2, 3))
+        self.login(self.staff_a)
+        data = editor_data(
+            self.jobcenter_a,
+            {
+                first.pk: {"status": Status.IN_PROGRESS, "progress": 30},
+                second.pk: {
+                    "status": Status.NOT_APPLICABLE,
+                    "not_applicable_reason": "Keine Geflüchteten\r\nim Kreis",
+                    "target_date": "31.12.2027",
+                },
+            },
+        )
+        response = self.client.post(editor_url(self.jobcenter_a), data, follow=True)
+        self.assertRedirects(response, editor_url(self.jobcenter_a))
+        self.assertContains(response, "2")
+        first.refresh_from_db()
+        second.refresh_from_db()
+        untouched.refresh_from_db()
+        self.assertEqual((first.status, first.progress, first.version), (Status.IN_PROGRESS, 30, 2))
+        self.assertEqual(second.not_applicable_reason, "Keine Geflüchteten\nim Kreis")
+        self.assertEqual(second.target_date.isoformat(), "2027-12-31")
+        self.assertEqual(untouched.version, 1)
+        self.assertFalse(untouched.history.exists())
+        for row in (first, second):
+            entry = row.history.latest()
+            self.assertEqual((entry.history_user, entry.version), (self.staff_a, 2))
+
+    def test_unchanged_form_saves_nothing(self):
+        self.login(self.staff_a)
+        response = self.client.post(
+            editor_url(self.jobcenter_a), editor_data(self.jobcenter_a), follow=True
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Implementation.history.exists())
+        self.assertFalse(Implementation.objects.filter(version__gt=1).exists())
+
+    def test_one_invalid_row_saves_nothing_and_marks_the_row(self):
+        good, bad = self.row(self.jobcenter_a, 1), self.row(self.jobcenter_a, 2)
+        self.login(self.staff_a)
+        data = editor_data(
+            self.jobcenter_a,
+            {
+                good.pk: {"status": Status.PLANNED},
+                bad.pk: {"status": Status.IN_PROGRESS, "progress": 150},
+            },
+        )
+        response = self.client.post(editor_url(self.jobcenter_a), data)
+        self.assertEqual(response.status_code, 200)
+        good.refresh_from_db()
+        self.assertEqual((good.status, good.version), (Status.NOT_REPORTED, 1))
+        self.assertFalse(Implementation.history.exists())
+        # The error summary links to the row, the field names its error.
+        self.assertContains(response, 'href="#factor-2"')
+        field_id = f"id_row-{bad.pk}-progress"
+        self.assertContains(response, f'id="{field_id}_error"')
+        self.assertContains(response, f'aria-describedby="{field_id}_helptext {field_id}_error"')
+        self.assertContains(response, 'aria-invalid="true"', count=1)
+        # The input is kept for correction.
+        self.assertContains(response, f'name="row-{good.pk}-status"')
+        self.assertEqual(response.context["invalid_forms"][0].instance.pk, bad.pk)
+
+    def test_invalid_inputs(self):
+        row = self.row(self.jobcenter_a, 1)
+        self.login(self.staff_a)
+        cases = {
+            "progress": {"status": Status.IN_PROGRESS, "progress": 150},
+            "not_applicable_reason": {"status": Status.NOT_APPLICABLE},
+            "evidence_url": {"status": Status.PLANNED, "evidence_url": "nicht-ein-link"},
+            "target_date": {"status": Status.PLANNED, "target_date": "31.02.2027"},
+            "status": {"status": "fertig"},
+        }
+        for field, change in cases.items():
+            with self.subTest(field=field):
+                data = editor_data(self.jobcenter_a, {row.pk: change})
+                response = self.client.post(editor_url(self.jobcenter_a), data)
+                self.assertEqual(response.status_code, 200)
+                form = response.context["invalid_forms"][0]
+                self.assertIn(field, form.errors)
+        row.refresh_from_db()
+        self.assertEqual(row.version, 1)
+
+    def test_conflict_refuses_everything_and_shows_what_changed(self):
+        mine, theirs = self.row(self.jobcenter_a, 1), self.row(self.jobcenter_a, 2)
+        self.login(self.staff_a)
+        loaded = editor_data(self.jobcenter_a)
+        # Someone else saves row 2 after the page was loaded.
+        update_implementation(
+            implementation=theirs,
+            values={"status": Status.DONE},
+            expected_version=1,
+            user=self.coordinator,
+        )
+        loaded[f"row-{mine.pk}-status"] = Status.PLANNED
+        loaded[f"row-{theirs.pk}-status"] = Status.IN_PROGRESS
+        loaded[f"row-{theirs.pk}-progress"] = 50
+        response = self.client.post(editor_url(self.jobcenter_a), loaded)
+        self.assertEqual(response.status_code, 200)
+        mine.refresh_from_db()
+        theirs.refresh_from_db()
+        self.assertEqual(mine.status, Status.NOT_REPORTED)
+        self.assertEqual((theirs.status, theirs.version), (Status.DONE, 2))
+        self.assertContains(response, "coordinator")
+        self.assertContains(response, 'href="#factor-2"')
+        self.assertContains(response, f'name="row-{theirs.pk}-version" value="2"')
+        # Saving the kept input again is now a deliberate overwrite.
+        loaded[f"row-{theirs.pk}-version"] = 2
+        response = self.client.post(editor_url(self.jobcenter_a), loaded)
+        self.assertEqual(response.status_code, 302)
+        theirs.refresh_from_db()
+        self.assertEqual((theirs.status, theirs.version), (Status.IN_PROGRESS, 3))
+
+    def test_rows_of_another_jobcenter_in_the_post_are_ignored(self):
+        mine, foreign = self.row(self.jobcenter_a, 1), self.row(self.jobcenter_b, 1)
+        self.login(self.staff_a)
+        data = editor_data(self.jobcenter_a, {mine.pk: {"status": Status.PLANNED}})
+        data.update(editor_data(self.jobcenter_b, {foreign.pk: {"status": Status.DONE}}))
+        data[f"row-{mine.pk}-jobcenter"] = self.jobcenter_b.pk
+        data[f"row-{mine.pk}-factor"] = self.factors[2].pk
+        self.client.post(editor_url(self.jobcenter_a), data)
+        foreign.refresh_from_db()
+        mine.refresh_from_db()
+        self.assertEqual(foreign.status, Status.NOT_REPORTED)
+        self.assertEqual(
+            (mine.jobcenter_id, mine.factor_id), (self.jobcenter_a.pk, self.factors[0].pk)
+        )
+        self.assertEqual(mine.status, Status.PLANNED)
+
+
+class EditorIndexTests(EditorTestCase):
+    url = reverse("jobcenters:editor_index")
+
+    def test_lists_only_editable_jobcenters(self):
+        self.login(self.staff_a)
+        response = self.client.get(self.url)
+        self.assertContains(response, editor_url(self.jobcenter_a))
+        self.assertNotContains(response, editor_url(self.jobcenter_b))
+
+    def test_director_sees_no_jobcenter(self):
+        self.login(self.director)
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(list(response.context["jobcenters"]), [])
+
+    def test_anonymous_and_wrong_method(self):
+        self.assertEqual(self.client.get(self.url).status_code, 302)
+        self.login(self.staff_a)
+        self.assertEqual(self.client.post(self.url).status_code, 405)
+
+
+class EditorQueryCountTests(EditorTestCase):
+    """The page costs the same number of queries for 3 factors as for the 35 of the plan."""
+
+    factor_count = 35
+
+    def test_get_at_35_factors(self):
+        self.login(self.staff_a)
+        # 1 session, 2 user, 3 demo-account check (auth backend), 4 group names (role
+        # check in editable_by), 5 the jobcenter with its district, 6 its 35 rows with
+        # factor, theme and updated_by.
+        with self.assertNumQueries(6):
+            response = self.client.get(editor_url(self.jobcenter_a))
+        self.assertContains(response, "<fieldset", count=35)
+
+    def test_post_at_35_factors(self):
+        rows = list(Implementation.objects.filter(jobcenter=self.jobcenter_a)[:2])
+        self.login(self.staff_a)
+        data = editor_data(self.jobcenter_a, {row.pk: {"status": Status.PLANNED} for row in rows})
+        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 jobcenter, 6 rows;
+        # per edited row (2 here), never per factor: model validation checks the 4 check
+        # constraints with a query each, wrapped in SAVEPOINT/RELEASE (12), and
+        # update_implementation runs SAVEPOINT, the row under lock, UPDATE, history
+        # INSERT, RELEASE (5); plus SAVEPOINT/RELEASE of the all-or-nothing transaction.
+        with self.assertNumQueries(6 + 2 * 12 + 2 * 5 + 2):
+            response = self.client.post(editor_url(self.jobcenter_a), data)
+        self.assertEqual(response.status_code, 302)
+
+    def test_invalid_post_at_35_factors(self):
+        row = Implementation.objects.filter(jobcenter=self.jobcenter_a).first()
+        self.login(self.staff_a)
+        data = editor_data(self.jobcenter_a, {row.pk: {"progress": 150, "status": "geplant"}})
+        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 jobcenter, 6 rows;
+        # the one edited row: 2 constraint checks with SAVEPOINT/RELEASE (the progress
+        # check is skipped, its field already failed); the 34 untouched rows cost nothing.
+        with self.assertNumQueries(6 + 2 * 3):
+            response = self.client.post(editor_url(self.jobcenter_a), data)
+        self.assertEqual(response.status_code, 200)
