@@ -46,6 +46,9 @@ GROUP_PERMISSIONS = {
         ("reports", "add_stichtag"),
         ("reports", "change_stichtag"),
         ("reports", "delete_stichtag"),
+        # Lifting a login lock = deleting its access attempt (django-axes admin).
+        ("axes", "view_accessattempt"),
+        ("axes", "delete_accessattempt"),
     ],
     DIRECTORS: list(_VIEW_ALL),
     JOBCENTER_STAFF: [

@@ -4,6 +4,7 @@ See the configuration table in README.md. A malformed value stops start-up with
 an ImproperlyConfigured message naming the variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
+    "axes",
+    "csp",
     "factors",
     "jobcenters",
     "reports",
@@ -53,8 +56,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kjc.middleware.PermissionsPolicyMiddleware",
+    "kjc.middleware.SessionActivityMiddleware",
     # Records request.user as the author of every history entry written in a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Innermost, so a database outage in any view becomes the 503 page.
+    "kjc.middleware.DatabaseUnavailableMiddleware",
+    # axes turns a locked-out login into the lockout page; its docs want it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kjc.urls"
@@ -84,7 +94,8 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["jobcenters.auth.DemoAwareModelBackend"]
+# The lockout check (django-axes) must come first; see kjc/security.py.
+AUTHENTICATION_BACKENDS = ["kjc.security.LockoutBackend", "jobcenters.auth.DemoAwareModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -167,3 +178,59 @@ KJC_OPERATOR_PHONE = env_str("KJC_OPERATOR_PHONE")
 KJC_ADMIN_PATH = env_str("KJC_ADMIN_PATH", "admin/").strip("/") + "/"
 # History is read-only in the admin: nobody reverts, edits or deletes it through the UI.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Security (login lockout, CSP, headers) -------------------------------------
+# Owned by the security work; see kjc/security.py and kjc/middleware.py.
+# Five failed logins for one username from one address lock that pair for an hour;
+# a successful login clears the count. Unlock: admin › Axes › Access attempts, or
+# `manage.py axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Only failed attempts are stored; a log of every successful login is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Signed-in sessions end after this many minutes without a request.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=2) * 60
+# The idle clock is reset at most this often (one session write per interval).
+KJC_SESSION_REFRESH_SECONDS = 60
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# django-csp 4: no inline script or style anywhere, nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features the site never uses, switched off (kjc.middleware).
+KJC_PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    ]
+}

@@ -1,0 +1,109 @@
+"""Project middleware: Permissions-Policy header, idle session expiry, outage page."""
+
+import logging
+
+from django.conf import settings
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+from kjc import security
+
+logger = logging.getLogger(__name__)
+
+# How long a client should wait before asking again while the database is away.
+RETRY_AFTER_SECONDS = 30
+
+
+class PermissionsPolicyMiddleware:
+    """Switches off browser features the site never uses (camera, location, ...)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})"
+            for feature, origins in settings.KJC_PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class SessionActivityMiddleware:
+    """Ends a signed-in session after SESSION_COOKIE_AGE seconds without a request.
+
+    Django moves a session's expiry forward only when the session is saved. Saving it
+    on every request (SESSION_SAVE_EVERY_REQUEST) would cost a write per page view, so
+    the session is touched at most once per KJC_SESSION_REFRESH_SECONDS instead: the
+    expiry may come up to that many seconds early, never late.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only sessions the request has already read: checking costs no extra query.
+        if session is not None and session.accessed and response.status_code < 500:
+            security.refresh_session_expiry(session)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A database outage answers 503 with a short German page instead of a trace.
+
+    Django opens a fresh connection for the next request (and with CONN_HEALTH_CHECKS
+    drops a persistent one that broke), so the site recovers by itself once the
+    database answers again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        # SQLite raises OperationalError for faults in a query too (a missing table, a
+        # query too deep to parse): those are bugs and stay 500s with a trace in the log.
+        if database_answers():
+            return None
+        logger.error("Database unavailable while serving %s", request.path, exc_info=exception)
+        return database_unavailable_response()
+
+
+def database_answers(alias=DEFAULT_DB_ALIAS):
+    """Whether the database takes a new connection and answers a trivial query.
+
+    Asked on a fresh connection: the request's own may be broken or inside a
+    transaction that the failed query has spoiled.
+    """
+    probe = connections[alias].copy()
+    try:
+        with probe.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
+def database_unavailable_response():
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

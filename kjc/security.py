@@ -1,0 +1,60 @@
+"""Login lockout glue between django-axes and the rest of the project.
+
+Unlocking an account: the coordination office deletes the entry in the admin under
+"Axes › Access attempts", or an operator runs one of
+    manage.py axes_reset_username USERNAME
+    manage.py axes_reset_ip ADDRESS
+    manage.py axes_reset            (every lock)
+"""
+
+import time
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """axes' lockout check for every login that comes in over HTTP.
+
+    Every login form of the site (the admin's, Django's LoginView) passes the request
+    to ``authenticate()``. A call without a request comes from code running inside the
+    process — the test client's ``login()`` or a shell — where there is no client
+    address to count against; axes would raise there, so those calls are left to the
+    next backend, which still checks the password.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+# Epoch second at which the signed-in session ends unless the user does something;
+# read by templates/includes/session_timeout.html for the warning before expiry.
+SESSION_EXPIRES_AT = "kjc_expires_at"
+
+
+def refresh_session_expiry(session, *, now=None):
+    """Move a signed-in session's expiry forward, at most once per refresh interval.
+
+    Returns True when the session was changed (and so will be saved with a new expiry).
+    """
+    if SESSION_KEY not in session:
+        return False
+    now = int(time.time() if now is None else now)
+    age = settings.SESSION_COOKIE_AGE
+    expires_at = session.get(SESSION_EXPIRES_AT)
+    if expires_at is not None and expires_at - now > age - settings.KJC_SESSION_REFRESH_SECONDS:
+        return False
+    session[SESSION_EXPIRES_AT] = now + age
+    return True
+
+
+@receiver(user_logged_in, dispatch_uid="kjc.security.stamp_session_at_login")
+def stamp_session_at_login(sender, request, user, **kwargs):
+    # Every login (the login form, the test client's login) starts the idle clock.
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_EXPIRES_AT] = int(time.time()) + settings.SESSION_COOKIE_AGE
