@@ -9,6 +9,7 @@ admin.site.site_title = "KJC Monitor"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("bench/floor", views.bench_floor, name="bench_floor"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.KJC_ADMIN_PATH, admin.site.urls),
     path("", include("jobcenters.urls")),

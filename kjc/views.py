@@ -1,7 +1,7 @@
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 
 @never_cache
@@ -15,3 +15,9 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+def bench_floor(request):
+    """No database, no template: the floor that bench/run compares every page to."""
+    return HttpResponse(b"ok\n", content_type="text/plain")

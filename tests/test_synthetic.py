@@ -1,0 +1,214 @@
+from datetime import UTC, datetime
+from io import StringIO
+
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+from django.urls import reverse
+
+from jobcenters.models import District, Implementation, Jobcenter, Status
+from jobcenters.seeding import seed_reference_data
+from jobcenters.services import update_implementation
+from jobcenters.synthetic import (
+    AGS_PREFIX,
+    SyntheticDataError,
+    remove_synthetic,
+    seed_synthetic,
+    synthetic_jobcenters,
+)
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+FIELDS = ("status", "progress", "not_applicable_reason", "public_note", "internal_note")
+
+
+def real_snapshot():
+    """Every real (non-synthetic) row and history entry, as plain tuples."""
+    real = Implementation.objects.exclude(jobcenter__district__ags__startswith=AGS_PREFIX)
+    rows = list(real.order_by("pk").values_list("pk", *FIELDS, "version", "updated_at"))
+    history = list(
+        Implementation.history.filter(id__in=real.values("pk"))
+        .order_by("history_id")
+        .values_list("history_id", "id", *FIELDS, "version", "history_date")
+    )
+    return {
+        "districts": list(District.objects.exclude(ags__startswith=AGS_PREFIX).values_list()),
+        "jobcenters": list(
+            Jobcenter.objects.exclude(district__ags__startswith=AGS_PREFIX).values_list()
+        ),
+        "rows": rows,
+        "history": history,
+    }
+
+
+def synthetic_snapshot():
+    rows = Implementation.objects.filter(jobcenter__in=synthetic_jobcenters())
+    return {
+        "rows": list(
+            rows.order_by("jobcenter__district__ags", "factor__number").values_list(
+                "jobcenter__district__ags", "factor__number", *FIELDS, "version", "updated_at"
+            )
+        ),
+        "history": list(
+            Implementation.history.filter(id__in=rows.values("pk"))
+            .order_by("jobcenter__district__ags", "factor__number", "history_date")
+            .values_list(
+                "jobcenter__district__ags", "factor__number", *FIELDS, "version", "history_date"
+            )
+        ),
+    }
+
+
+class SeedSyntheticTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        seed_reference_data()
+        real = Implementation.objects.get(jobcenter__district__ags="06438", factor__number=3)
+        update_implementation(
+            implementation=real,
+            values={"status": Status.PLANNED, "progress": 10, "public_note": "echt"},
+            expected_version=real.version,
+            user=None,
+        )
+
+    def test_counts_names_and_labels(self):
+        before = real_snapshot()
+        counts = seed_synthetic(3, changes=6, now=NOW)
+        self.assertEqual(counts["jobcenters"], 3)
+        self.assertEqual(counts["implementations"], 3 * 35)
+        jobcenters = synthetic_jobcenters().select_related("district")
+        self.assertEqual(
+            [(jc.district.ags, jc.name) for jc in jobcenters],
+            [
+                ("99001", "Synthetisches Jobcenter 0001"),
+                ("99002", "Synthetisches Jobcenter 0002"),
+                ("99003", "Synthetisches Jobcenter 0003"),
+            ],
+        )
+        self.assertEqual({jc.district.regierungsbezirk for jc in jobcenters}, {"Synthetisch"})
+        rows = Implementation.objects.filter(jobcenter__in=jobcenters)
+        self.assertEqual(rows.count(), 105)
+        self.assertFalse(rows.filter(is_demo=False).exists())
+        history = Implementation.history.filter(id__in=rows.values("pk"))
+        self.assertEqual(history.count(), counts["history"])
+        self.assertFalse(history.filter(is_demo=False).exists())
+        self.assertFalse(history.exclude(history_user=None).exists())
+        # About `changes` changes per reported row, one creation entry per row.
+        self.assertEqual(history.filter(history_type="+").count(), 105)
+        changes = history.filter(history_type="~").count()
+        reported = rows.exclude(status=Status.NOT_REPORTED).count()
+        self.assertGreater(reported, 80)
+        self.assertTrue(4 * reported <= changes <= 8 * reported, changes)
+        # Several statuses occur, and the database constraints hold for every row.
+        self.assertGreaterEqual(len(set(rows.values_list("status", flat=True))), 4)
+        self.assertEqual(real_snapshot(), before)
+
+    def test_history_is_ordered_and_ends_in_the_row_state(self):
+        seed_synthetic(2, changes=8, now=NOW)
+        rows = Implementation.objects.filter(jobcenter__in=synthetic_jobcenters())
+        history = {}
+        for entry in Implementation.history.filter(id__in=rows.values("pk")).order_by(
+            "history_date", "history_id"
+        ):
+            history.setdefault(entry.id, []).append(entry)
+        self.assertEqual(len(history), 70)
+        for row in rows:
+            entries = history[row.pk]
+            self.assertEqual([e.version for e in entries], list(range(1, row.version + 1)))
+            self.assertEqual(entries[0].history_type, "+")
+            self.assertEqual(entries[0].status, Status.NOT_REPORTED)
+            self.assertEqual({e.history_type for e in entries[1:]} - {"~"}, set())
+            dates = [e.history_date for e in entries]
+            self.assertEqual(dates, sorted(set(dates)))  # strictly increasing
+            self.assertLess(dates[-1], NOW)
+            self.assertGreater(dates[0], datetime(2023, 10, 1, tzinfo=UTC))  # ~3 years back
+            last = entries[-1]
+            self.assertEqual(
+                [getattr(last, f) for f in (*FIELDS, "target_date", "updated_at")],
+                [getattr(row, f) for f in (*FIELDS, "target_date", "updated_at")],
+            )
+            progress = [e.progress for e in entries if e.status == Status.IN_PROGRESS]
+            self.assertEqual(progress, sorted(progress))
+            for e in entries:
+                if e.status == Status.DONE:
+                    self.assertEqual(e.progress, 100)
+                if e.status == Status.NOT_APPLICABLE:
+                    self.assertTrue(e.not_applicable_reason)
+            # Changes follow the path forward: never back to an earlier status.
+            order = [Status.NOT_REPORTED, Status.NOT_STARTED, Status.PLANNED, Status.IN_PROGRESS]
+            steps = [order.index(e.status) for e in entries if e.status in order]
+            self.assertEqual(steps, sorted(steps))
+
+    def test_same_seed_same_rows_other_seed_other_rows(self):
+        seed_synthetic(2, seed=7, changes=5, now=NOW)
+        first = synthetic_snapshot()
+        seed_synthetic(2, seed=7, changes=5, now=NOW, replace=True)
+        self.assertEqual(synthetic_snapshot(), first)
+        seed_synthetic(2, seed=8, changes=5, now=NOW, replace=True)
+        self.assertNotEqual(synthetic_snapshot()["rows"], first["rows"])
+
+    def test_idempotent_replace_and_remove_touch_only_synthetic_rows(self):
+        before = real_snapshot()
+        seed_synthetic(2, changes=3, now=NOW)
+        again = seed_synthetic(2, changes=3, now=NOW)
+        self.assertEqual(again["existing"], 2)
+        with self.assertRaisesMessage(SyntheticDataError, "use --replace"):
+            seed_synthetic(4, changes=3, now=NOW)
+        counts = seed_synthetic(4, changes=3, now=NOW, replace=True)
+        self.assertEqual(counts["removed"], 2)
+        self.assertEqual(synthetic_jobcenters().count(), 4)
+        self.assertEqual(remove_synthetic(), 4)
+        self.assertFalse(District.objects.filter(ags__startswith=AGS_PREFIX).exists())
+        self.assertFalse(
+            Implementation.history.filter(public_note__startswith="[Synthetisch]").exists()
+        )
+        self.assertEqual(real_snapshot(), before)
+
+    def test_zero_changes_gives_rows_with_their_creation_entry_only(self):
+        counts = seed_synthetic(1, changes=0, now=NOW)
+        self.assertEqual(counts["history"], 35)
+        rows = Implementation.objects.filter(jobcenter__in=synthetic_jobcenters())
+        self.assertEqual(set(rows.values_list("status", "version")), {(Status.NOT_REPORTED, 1)})
+
+
+class SeedSyntheticCommandTests(TestCase):
+    def call(self, *args):
+        out = StringIO()
+        call_command("seed_synthetic", *args, stdout=out)
+        return out.getvalue()
+
+    def test_command_creates_reports_and_is_idempotent(self):
+        out = self.call("2", "--changes", "2", "--seed", "3")
+        self.assertIn("Created 2 synthetic jobcenters, 70 implementations", out)
+        self.assertEqual(Jobcenter.objects.count(), 16 + 2)  # the real ones are loaded too
+        self.assertIn("exist already; unchanged", self.call("2", "--changes", "2"))
+        self.assertIn("(replaced 2)", self.call("1", "--changes", "2", "--replace"))
+        self.assertIn("Removed 1 synthetic", self.call("--remove"))
+        self.assertEqual(Jobcenter.objects.count(), 16)
+
+    def test_bad_input_gets_a_clear_message(self):
+        for args, message in [
+            ((), "Give the number of jobcenters"),
+            (("0",), "N must be between 1 and 999"),
+            (("1000",), "N must be between 1 and 999"),
+            (("abc",), "invalid positive_int value"),
+            (("2", "--changes", "-1"), "invalid positive_int value"),
+            (("2", "--years", "0"), "--years must be positive"),
+        ]:
+            with self.subTest(args=args), self.assertRaisesMessage(CommandError, message):
+                self.call(*args)
+
+    def test_a_different_n_needs_replace(self):
+        self.call("2", "--changes", "1")
+        with self.assertRaisesMessage(CommandError, "use --replace"):
+            self.call("3", "--changes", "1")
+
+
+class BenchFloorTests(TestCase):
+    def test_floor_answers_without_database(self):
+        with self.assertNumQueries(0):  # no query at all: the floor of a Django view
+            response = self.client.get(reverse("bench_floor"))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, b"ok\n")
+        self.assertEqual(response["Content-Type"], "text/plain")
+
+    def test_floor_refuses_post(self):
+        self.assertEqual(self.client.post(reverse("bench_floor")).status_code, 405)
