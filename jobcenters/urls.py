@@ -25,4 +25,5 @@ urlpatterns += [
         name="export_status",
     ),
     path("bearbeiten/<str:ags>/import/", views_spreadsheets.import_status, name="import_status"),
+    path("katalog/import/", views_spreadsheets.import_catalogue, name="import_catalogue"),
 ]

@@ -1,5 +1,6 @@
 """Spreadsheet export and the two-step import (preview, then apply) as plain views."""
 
+import base64
 import secrets
 import time
 
@@ -162,3 +163,88 @@ def _apply(request, jobcenter, context):
         _("Entries updated from the file: %(count)s.") % {"count": count},
     )
     return redirect(_import_url(jobcenter))
+
+
+# --- The official factor catalogue (coordination office) -------------------------
+
+CATALOGUE_SESSION_KEY = "kjc_catalogue_import"
+
+
+def _catalogue_changes(result):
+    return [[change.number, list(change.fields)] for change in result.changes]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_catalogue(request):
+    """Upload the official catalogue CSV: a dry run first, then apply on confirmation.
+
+    The uploaded bytes stay in the (server-side) session between the two steps;
+    on confirmation the file is checked again and applied only if it still
+    makes exactly the changes the preview showed.
+    """
+    from factors import importing
+
+    if not roles.is_coordinator(request.user):
+        raise PermissionDenied
+    context = {"max_kb": importing.MAX_BYTES // 1024}
+    template = "jobcenters/spreadsheets/catalogue_import.html"
+    if request.method == "GET":
+        return render(request, template, context)
+
+    if "token" in request.POST:
+        entry = request.session.pop(CATALOGUE_SESSION_KEY, None)
+        if (
+            entry is None
+            or entry["token"] != request.POST["token"]
+            or entry["user"] != request.user.pk
+            or time.time() - entry["created"] >= PREVIEW_LIFETIME
+        ):
+            context["errors"] = [
+                _("This preview has expired or was already used; please upload again.")
+            ]
+            return render(request, template, context, status=400)
+        data = base64.b64decode(entry["data"])
+        check = importing.import_catalogue(data=data, filename=entry["filename"], dry_run=True)
+        if not check.ok or _catalogue_changes(check) != entry["changes"]:
+            context["errors"] = [
+                _(
+                    "The catalogue was changed after the preview; nothing was imported. "
+                    "Please upload the file again."
+                )
+            ]
+            return render(request, template, context, status=409)
+        result = importing.import_catalogue(data=data, filename=entry["filename"])
+        if not result.ok:
+            context["errors"] = [str(e) for e in result.errors]
+            return render(request, template, context, status=409)
+        messages.success(
+            request,
+            _("Catalogue imported: %(changed)s factors changed, %(themes)s new themes.")
+            % {"changed": len(result.changes), "themes": len(result.new_themes)},
+        )
+        return redirect("jobcenters:import_catalogue")
+
+    upload = request.FILES.get("file")
+    if upload is None:
+        context["errors"] = [_("Please choose a file.")]
+        return render(request, template, context, status=400)
+    # One byte more than allowed tells that the file is too big; the importer says so.
+    data = upload.read(importing.MAX_BYTES + 1)
+    result = importing.import_catalogue(data=data, filename=upload.name, dry_run=True)
+    context["result"] = result
+    if not result.ok:
+        context["errors"] = [str(e) for e in result.errors]
+        return render(request, template, context, status=400)
+    if result.changes or result.new_themes:
+        token = secrets.token_urlsafe(16)
+        request.session[CATALOGUE_SESSION_KEY] = {
+            "token": token,
+            "created": time.time(),
+            "user": request.user.pk,
+            "filename": upload.name,
+            "data": base64.b64encode(data).decode("ascii"),
+            "changes": _catalogue_changes(result),
+        }
+        context["token"] = token
+    return render(request, template, context)

@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from factors.models import Factor
 from jobcenters import spreadsheets
 from jobcenters.models import Implementation, Status
 from jobcenters.services import update_implementation
@@ -542,3 +543,67 @@ class ParsingTests(SpreadsheetTestCase):
         self.assertEqual(preview.changes[0].values()["progress"], 100)
         preview = self.preview([[1, "x"]], ["Status", "Zieldatum"])
         self.assertIn("Faktor-Nr.", preview.errors[0].message)
+
+
+class CatalogueUploadTests(SpreadsheetTestCase):
+    def catalogue(self, title_of_2="Neuer Titel", rows=None):
+        lines = ["number;theme;title;description;addressee"]
+        for factor in self.factors:
+            title = title_of_2 if factor.number == 2 else factor.title
+            lines.append(f"{factor.number};{factor.theme.name};{title};;kommune")
+        for row in rows or []:
+            lines.append(row)
+        return ("\n".join(lines) + "\n").encode("utf-8")
+
+    def test_permissions(self):
+        url = reverse("jobcenters:import_catalogue")
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 302)
+        self.assertIn("login", response["Location"])
+        for outsider in (self.staff_a, self.director):
+            self.login(outsider)
+            self.assertEqual(self.client.get(url).status_code, 403)
+            self.assertEqual(self.post_file(url, self.catalogue(), "k.csv").status_code, 403)
+        self.login(self.coordinator)
+        # 1 session, 2 user, 3 demo-account check, 4 groups
+        with self.assertNumQueries(4):
+            self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertEqual(self.client.put(url).status_code, 405)
+
+    def test_preview_then_apply(self):
+        url = reverse("jobcenters:import_catalogue")
+        self.login(self.coordinator)
+        response = self.post_file(url, self.catalogue(), "katalog.csv")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Factor 2")
+        self.assertNotEqual(Factor.objects.get(number=2).title, "Neuer Titel")
+        response = self.client.post(url, {"token": response.context["token"]})
+        self.assertRedirects(response, url)
+        factor = Factor.objects.get(number=2)
+        self.assertEqual(factor.title, "Neuer Titel")
+        self.assertTrue(factor.verified)
+        # The token is used up.
+        self.assertEqual(
+            self.client.post(url, {"token": response.wsgi_request.POST["token"]}).status_code, 400
+        )
+
+    def test_bad_file_changes_nothing(self):
+        url = reverse("jobcenters:import_catalogue")
+        self.login(self.coordinator)
+        before = list(Factor.objects.values_list("title", flat=True))
+        bad = self.catalogue(rows=["2;X;Doppelt;;kommune"])
+        response = self.post_file(url, bad, "katalog.csv")
+        self.assertContains(response, "Nothing was changed", status_code=400)
+        self.assertNotIn("token", response.context)
+        response = self.post_file(url, b"\x00\x01\x02", "katalog.csv")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(list(Factor.objects.values_list("title", flat=True)), before)
+
+    def test_change_between_preview_and_apply_is_refused(self):
+        url = reverse("jobcenters:import_catalogue")
+        self.login(self.coordinator)
+        token = self.post_file(url, self.catalogue(), "katalog.csv").context["token"]
+        Factor.objects.filter(number=2).update(title="Neuer Titel")  # done meanwhile
+        response = self.client.post(url, {"token": token})
+        self.assertEqual(response.status_code, 409)
+        self.assertFalse(Factor.objects.get(number=2).verified)
