@@ -145,8 +145,19 @@ class ExportTests(SpreadsheetTestCase):
         )
         # The path names the format; the query string does not override it.
         self.assertEqual(response["Content-Type"], spreadsheets.XLSX_CONTENT_TYPE)
+        plain = reverse("jobcenters:export_status", args=[self.ags_a])
+        self.assertEqual(plain, f"/bearbeiten/{self.ags_a}/export/")
+        response = self.client.get(plain, {"format": "csv"})
+        self.assertEqual(response["Content-Type"], spreadsheets.CSV_CONTENT_TYPE)
+        response = self.client.get(plain)
+        self.assertEqual(response["Content-Type"], spreadsheets.XLSX_CONTENT_TYPE)
+        for bad in ("pdf", "", "x" * 5000, "csv\x00", "' OR 1=1 --"):
+            self.assertEqual(self.client.get(plain, {"format": bad}).status_code, 404, bad)
         response = self.client.get(reverse("jobcenters:export_status", args=[self.ags_a, "pdf"]))
         self.assertEqual(response.status_code, 404)
+        self.login(self.coordinator)
+        response = self.client.get(reverse("jobcenters:export_all_status"), {"format": "csv"})
+        self.assertEqual(response["Content-Type"], spreadsheets.CSV_CONTENT_TYPE)
 
     def test_outsider_gets_404_anonymous_login_wrong_method_405(self):
         url = reverse("jobcenters:export_status", args=[self.ags_a, "xlsx"])
