@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "public"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("faktoren/", views.factor_list, name="factor_list"),
+    path("faktoren/<int:number>/", views.factor_detail, name="factor_detail"),
+    path("jobcenter/", views.jobcenter_list, name="jobcenter_list"),
+    path("jobcenter/<str:ags>/", views.jobcenter_detail, name="jobcenter_detail"),
+    path("matrix/", views.matrix, name="matrix"),
+    path("methodik/", views.method, name="method"),
+    path("impressum/", views.imprint, name="imprint"),
+    path("datenschutz/", views.privacy, name="privacy"),
+    path("barrierefreiheit/", views.accessibility, name="accessibility"),
+    path("leichte-sprache/", views.easy_language, name="easy_language"),
+    path("kontakt/", views.contact, name="contact"),
+]

@@ -1,0 +1,140 @@
+"""Conditional GET for the public pages: Last-Modified and ETag from the latest change.
+
+The data state is read with three queries per request (cached on the request, so
+the page can reuse it for "Stand: …"):
+
+1. the implementations: latest `updated_at`, row count and the sum of `version`
+   (every save through the services bumps both `updated_at` and `version`);
+2. and 3. a fingerprint of everything else a public page shows: the catalogue
+   (themes, factors) and the districts with their jobcenters.
+
+The ETag also carries the language, whether someone is signed in (the header
+differs) and a hash of the code's templates and translations, so that a deploy or
+a language switch never answers 304 with an outdated page.
+"""
+
+import functools
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Count, Max, Sum
+from django.utils import translation
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition, require_safe
+
+from factors.models import Factor
+from jobcenters.models import District, Implementation
+
+
+@functools.cache
+def code_version():
+    """A hash of the templates and compiled translations, computed once per process."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    roots = [Path(settings.BASE_DIR) / "templates", *map(Path, settings.LOCALE_PATHS)]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in {".html", ".mo", ".svg"}:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def data_state(request):
+    """{'latest': datetime|None, 'etag': str} – three queries, once per request."""
+    state = getattr(request, "_kjc_data_state", None)
+    if state is not None:
+        return state
+    # Query 1: the implementations.
+    implementations = Implementation.objects.aggregate(
+        latest=Max("updated_at"), rows=Count("pk"), versions=Sum("version")
+    )
+    # Queries 2 and 3: the catalogue and the districts with their jobcenters.
+    catalogue = Factor.objects.order_by("pk").values_list(
+        "pk",
+        "number",
+        "title",
+        "description",
+        "addressee",
+        "verified",
+        "source",
+        "theme__number",
+        "theme__name",
+        "theme__description",
+        "theme__order",
+    )
+    districts = District.objects.order_by("pk").values_list(
+        "pk",
+        "ags",
+        "name",
+        "kind",
+        "regierungsbezirk",
+        "seat",
+        "model",
+        "jobcenter__pk",
+        "jobcenter__name",
+        "jobcenter__option_since",
+        "jobcenter__website",
+    )
+    digest = hashlib.sha1(usedforsecurity=False)
+    for row in [*catalogue, *districts]:
+        digest.update(repr(row).encode())
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    key = "|".join(
+        [
+            code_version(),
+            translation.get_language() or "",
+            "1" if signed_in else "0",
+            str(implementations["latest"]),
+            str(implementations["rows"]),
+            str(implementations["versions"]),
+            digest.hexdigest(),
+        ]
+    )
+    state = {
+        "latest": implementations["latest"],
+        "etag": hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(),
+    }
+    request._kjc_data_state = state
+    return state
+
+
+def _etag(request, *args, **kwargs):
+    return data_state(request)["etag"]
+
+
+def _last_modified(request, *args, **kwargs):
+    return data_state(request)["latest"]
+
+
+def _static_etag(request, *args, **kwargs):
+    """Pages without data change with the code, the language, sign-in and operator settings."""
+    user = getattr(request, "user", None)
+    key = "|".join(
+        [
+            code_version(),
+            translation.get_language() or "",
+            "1" if user is not None and user.is_authenticated else "0",
+            settings.KJC_OPERATOR_NAME,
+            settings.KJC_OPERATOR_ADDRESS,
+            settings.KJC_OPERATOR_EMAIL,
+            settings.KJC_OPERATOR_PHONE,
+        ]
+    )
+    return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+
+
+# Browsers may keep a page but must ask again each time, so a save shows at once.
+_revalidate = cache_control(no_cache=True)
+
+
+def public_page(view):
+    """GET/HEAD only (405 otherwise), with ETag/Last-Modified and 304 on a match."""
+    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
+    return require_safe(_revalidate(conditional))
+
+
+def static_page(view):
+    """Like public_page for pages that show no data: the ETag needs no query."""
+    return require_safe(_revalidate(condition(etag_func=_static_etag)(view)))

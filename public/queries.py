@@ -1,0 +1,95 @@
+"""Read-only queries behind the public pages: each helper is one query, pivoted in Python.
+
+Nothing here reads `internal_note` or `updated_by`: the public pages never select them.
+"""
+
+from django.db.models import Count, Exists, Max, Q
+
+from factors.models import Factor, Theme
+from jobcenters.models import District, Jobcenter, Status, StatusSummary
+
+# Most advanced first: the order of legends, bars and headline figures.
+STATUS_ORDER = [
+    Status.DONE,
+    Status.IN_PROGRESS,
+    Status.PLANNED,
+    Status.NOT_STARTED,
+    Status.NOT_REPORTED,
+    Status.NOT_APPLICABLE,
+]
+
+
+class PublicSummary(StatusSummary):
+    """Status counts of a group plus what the public pages show beside them."""
+
+    def __init__(self, counts=None):
+        super().__init__(counts)
+        self.demo = 0
+        self.latest = None
+
+    def add_row(self, row):
+        self.add(row["status"], row["n"])
+        self.demo += row["demo"]
+        if row["latest"] and (self.latest is None or row["latest"] > self.latest):
+            self.latest = row["latest"]
+
+    @property
+    def ordered_counts(self):
+        """[(Status, count)] in STATUS_ORDER."""
+        return [(status, self.counts[status]) for status in STATUS_ORDER]
+
+
+def summaries_by(queryset, key):
+    """{key value: PublicSummary} from ONE grouped query over `queryset`."""
+    result = {}
+    rows = (
+        queryset.order_by()
+        .values(key, "status")
+        .annotate(
+            n=Count("pk"),
+            demo=Count("pk", filter=Q(is_demo=True)),
+            latest=Max("updated_at"),
+        )
+    )
+    for row in rows:
+        result.setdefault(row[key], PublicSummary()).add_row(row)
+    return result
+
+
+def total_summary(summaries):
+    """Sum of several PublicSummary objects (no query)."""
+    total = PublicSummary()
+    for summary in summaries:
+        for status, n in summary.counts.items():
+            total.add(status, n)
+        total.demo += summary.demo
+        if summary.latest and (total.latest is None or summary.latest > total.latest):
+            total.latest = summary.latest
+    return total
+
+
+def districts_with_jobcenters():
+    """All districts in AGS order, each with its jobcenter (or none) – one query."""
+    return list(District.objects.select_related("jobcenter").order_by("ags"))
+
+
+def jobcenter_of(district):
+    """The district's jobcenter from the select_related cache, or None."""
+    try:
+        return district.jobcenter
+    except Jobcenter.DoesNotExist:
+        return None
+
+
+def themes_with_provisional_flag():
+    """Themes in catalogue order; each carries `catalogue_provisional` (one query)."""
+    return list(
+        Theme.objects.order_by("order", "number").annotate(
+            catalogue_provisional=Exists(Factor.objects.filter(verified=False))
+        )
+    )
+
+
+def unverified_exists():
+    """An expression: True while any factor of the catalogue is unverified."""
+    return Exists(Factor.objects.filter(verified=False))

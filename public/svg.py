@@ -1,0 +1,168 @@
+"""Server-side SVG: the map of Hessen and small status bars.
+
+The district shapes come from the BKG VG5000 extract in `jobcenters/data/`. They are
+projected once per process (equirectangular, x scaled by cos of the mean latitude,
+which is close enough for a state the size of Hessen) and cached as SVG path data.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.html import format_html, format_html_join
+
+GEOJSON = Path(settings.BASE_DIR) / "jobcenters" / "data" / "hessen-kreise.geojson"
+MAP_WIDTH = 400
+MAP_PADDING = 4
+
+
+@dataclass(frozen=True)
+class DistrictShape:
+    ags: str
+    name: str
+    kind: str  # "Landkreis" or "Kreisfreie Stadt", as in the data file
+    path: str  # SVG path data in map coordinates
+
+
+@dataclass(frozen=True)
+class MapGeometry:
+    width: int
+    height: int
+    shapes: tuple  # DistrictShape, in AGS order
+
+    @property
+    def view_box(self):
+        return f"0 0 {self.width} {self.height}"
+
+
+def _rings(geometry):
+    if geometry["type"] == "Polygon":
+        yield from geometry["coordinates"]
+    elif geometry["type"] == "MultiPolygon":
+        for polygon in geometry["coordinates"]:
+            yield from polygon
+    else:  # pragma: no cover - the data file holds only (multi)polygons
+        raise ValueError(f"unexpected geometry type {geometry['type']}")
+
+
+@cache
+def map_geometry(path=GEOJSON):
+    """All district shapes as SVG path data, projected and scaled to MAP_WIDTH."""
+    with open(path, encoding="utf-8") as fh:
+        features = json.load(fh)["features"]
+    points = [pt for f in features for ring in _rings(f["geometry"]) for pt in ring]
+    min_lon = min(p[0] for p in points)
+    max_lon = max(p[0] for p in points)
+    min_lat = min(p[1] for p in points)
+    max_lat = max(p[1] for p in points)
+    x_scale = math.cos(math.radians((min_lat + max_lat) / 2))
+    span_x = (max_lon - min_lon) * x_scale
+    span_y = max_lat - min_lat
+    factor = (MAP_WIDTH - 2 * MAP_PADDING) / span_x
+    height = round(span_y * factor + 2 * MAP_PADDING)
+
+    def project(lon, lat):
+        x = MAP_PADDING + (lon - min_lon) * x_scale * factor
+        y = MAP_PADDING + (max_lat - lat) * factor
+        return round(x, 1), round(y, 1)
+
+    shapes = []
+    for feature in features:
+        parts = []
+        for ring in _rings(feature["geometry"]):
+            projected = []
+            for lon, lat in ring:
+                pt = project(lon, lat)
+                if not projected or projected[-1] != pt:
+                    projected.append(pt)
+            if len(projected) < 3:
+                continue
+            head, *tail = projected
+            parts.append(f"M{head[0]:g} {head[1]:g}L" + " ".join(f"{x:g} {y:g}" for x, y in tail))
+            parts.append("Z")
+        props = feature["properties"]
+        shapes.append(
+            DistrictShape(
+                ags=props["ags"], name=props["name"], kind=props["type"], path="".join(parts)
+            )
+        )
+    shapes.sort(key=lambda s: s.ags)
+    return MapGeometry(width=MAP_WIDTH, height=height, shapes=tuple(shapes))
+
+
+def share_class(share):
+    """One of five steps of the sequential scale for a share 0–100 (None: no data)."""
+    if share is None:
+        return "none"
+    return str(min(int(share // 20), 4))
+
+
+SHARE_STEPS = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 100)]
+
+# Sequential (ColorBrewer GnBu): lighter means less implemented, also in greyscale.
+SHARE_FILLS = ["#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac"]
+NO_DATA_FILL = "#ffffff"
+JOINT_FILL = "url(#map-hatch-ge)"
+NOT_APPLICABLE_FILL = "url(#map-hatch-na)"
+
+# The status of one factor on the map, on the same scale (done is darkest).
+STATUS_FILLS = {
+    "umgesetzt": SHARE_FILLS[4],
+    "in_umsetzung": SHARE_FILLS[3],
+    "geplant": SHARE_FILLS[2],
+    "nicht_begonnen": SHARE_FILLS[1],
+    "nicht_gemeldet": NO_DATA_FILL,
+    "nicht_zutreffend": NOT_APPLICABLE_FILL,
+}
+
+# Segments of the stacked status bars (plain colours: bars repeat, patterns need ids).
+BAR_FILLS = {
+    "umgesetzt": "#0868ac",
+    "in_umsetzung": "#43a2ca",
+    "geplant": "#7bccc4",
+    "nicht_begonnen": "#bae4bc",
+    "nicht_gemeldet": "#f2f2f2",
+    "nicht_zutreffend": "#8c8c8c",
+}
+
+
+def status_bar(counts):
+    """A stacked bar of [(status, n)] as inline SVG; decorative, the counts are shown as text."""
+    total = sum(n for _, n in counts)
+    if not total:
+        return format_html(
+            '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+            'aria-hidden="true" focusable="false"><rect width="100" height="10" '
+            'fill="{}" stroke="#505050" stroke-width=".5"/></svg>',
+            NO_DATA_FILL,
+        )
+    x = 0.0
+    rects = []
+    for status, n in counts:
+        if not n:
+            continue
+        width = 100 * n / total
+        rects.append((f"{x:.2f}", f"{width:.2f}", BAR_FILLS[status]))
+        x += width
+    return format_html(
+        '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+        'aria-hidden="true" focusable="false">{}'
+        '<rect width="100" height="10" fill="none" stroke="#505050" stroke-width=".5"/></svg>',
+        format_html_join("", '<rect x="{}" width="{}" height="10" fill="{}"/>', rects),
+    )
+
+
+def share_bar(share):
+    """A single bar for a share 0–100 (None: empty); decorative, the value is shown as text."""
+    width = 0 if share is None else max(0.0, min(100.0, share))
+    return format_html(
+        '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+        'aria-hidden="true" focusable="false"><rect width="100" height="10" fill="#f2f2f2"/>'
+        '<rect width="{}" height="10" fill="{}"/>'
+        '<rect width="100" height="10" fill="none" stroke="#505050" stroke-width=".5"/></svg>',
+        f"{width:.2f}",
+        SHARE_FILLS[4],
+    )

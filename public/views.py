@@ -1,0 +1,430 @@
+"""The public, read-only pages. Every page runs a fixed number of queries (see the tests)."""
+
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from factors.models import Factor
+from jobcenters.models import District, Implementation, Jobcenter, OperatingModel, Status
+
+from . import svg
+from .filters import DistrictFilter, FactorFilter, MatrixFilterForm
+from .freshness import data_state, public_page, static_page
+from .matrix import build_matrix
+from .queries import (
+    STATUS_ORDER,
+    PublicSummary,
+    districts_with_jobcenters,
+    jobcenter_of,
+    summaries_by,
+    themes_with_provisional_flag,
+    total_summary,
+    unverified_exists,
+)
+
+# The columns the public pages read from an implementation; never the internal ones.
+PUBLIC_IMPLEMENTATION_FIELDS = [
+    "pk",
+    "jobcenter_id",
+    "factor_id",
+    "status",
+    "progress",
+    "not_applicable_reason",
+    "public_note",
+    "evidence_url",
+    "target_date",
+    "updated_at",
+    "is_demo",
+]
+
+
+def percent(value):
+    """'42,5 %' in German, '42.5 %' in English; an en dash when there is no value."""
+    if value is None:
+        return "–"
+    return f"{number_format(round(value, 1), 1)}\u00a0%"
+
+
+def status_legend():
+    return [
+        {"status": status, "label": status.label, "fill": svg.STATUS_FILLS[status]}
+        for status in STATUS_ORDER
+    ]
+
+
+def share_legend():
+    steps = [
+        {"fill": fill, "label": _("%(low)s to under %(high)s %%") % {"low": low, "high": high}}
+        for fill, (low, high) in zip(svg.SHARE_FILLS, svg.SHARE_STEPS, strict=True)
+    ]
+    steps[-1]["label"] = _("%(low)s to %(high)s %%") % {"low": 80, "high": 100}
+    return steps
+
+
+def _joint_label(district):
+    return _("%(name)s: joint institution (gE) – not part of the plan") % {"name": district.name}
+
+
+def _map_regions(districts, describe):
+    """One region per shape; `describe(district, jobcenter)` gives (fill, label) of a KJC."""
+    by_ags = {d.ags: d for d in districts}
+    regions = []
+    for shape in svg.map_geometry().shapes:
+        district = by_ags.get(shape.ags)
+        jobcenter = jobcenter_of(district) if district else None
+        region = {"shape": shape, "href": None}
+        if jobcenter is not None:
+            region["fill"], region["label"] = describe(district, jobcenter)
+            region["href"] = reverse("public:jobcenter_detail", args=[district.ags])
+        elif district is not None and district.model == OperatingModel.JOINT:
+            region["fill"], region["label"] = svg.JOINT_FILL, _joint_label(district)
+            region["joint"] = True
+        else:
+            region["fill"] = svg.NO_DATA_FILL
+            region["label"] = _("%(name)s (%(kind)s): no data") % {
+                "name": shape.name,
+                "kind": shape.kind,
+            }
+        regions.append(region)
+    return regions
+
+
+def _map(map_id, title, regions, legend):
+    geometry = svg.map_geometry()
+    return {
+        "id": map_id,
+        "title": title,
+        "view_box": geometry.view_box,
+        "regions": regions,
+        "legend": legend,
+        "has_joint": any(r.get("joint") for r in regions),
+    }
+
+
+@public_page
+def home(request):
+    state = data_state(request)  # queries 1–2 (shared with the conditional GET)
+    districts = districts_with_jobcenters()  # query 3
+    by_jobcenter = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 4
+    themes = themes_with_provisional_flag()  # query 5
+    by_theme = summaries_by(Implementation.objects.all(), "factor__theme_id")  # query 6
+
+    rows = []
+    for district in districts:
+        jobcenter = jobcenter_of(district)
+        if jobcenter is None:
+            continue
+        summary = by_jobcenter.get(jobcenter.pk, PublicSummary())
+        rows.append(
+            {
+                "district": district,
+                "jobcenter": jobcenter,
+                "summary": summary,
+                "share": percent(summary.done_share),
+            }
+        )
+    shares = {row["district"].ags: row for row in rows}
+
+    def describe(district, jobcenter):
+        row = shares[district.ags]
+        share = row["summary"].done_share
+        if share is None or not row["summary"].reported:
+            return svg.NO_DATA_FILL, _("%(name)s: no report yet") % {"name": district.name}
+        label = _("%(name)s: %(share)s implemented") % {
+            "name": district.name,
+            "share": row["share"],
+        }
+        return svg.SHARE_FILLS[int(svg.share_class(share))], label
+
+    total = total_summary(by_jobcenter.values())
+    figures = [
+        {
+            "status": status,
+            "label": status.label,
+            "count": n,
+            "share": percent(100 * n / total.total if total.total else None),
+        }
+        for status, n in total.ordered_counts
+    ]
+    theme_rows = []
+    for theme in themes:
+        summary = by_theme.get(theme.pk)
+        if summary is None:
+            continue
+        theme_rows.append(
+            {
+                "theme": theme,
+                "summary": summary,
+                "share": percent(summary.done_share),
+                "bar": svg.share_bar(summary.done_share),
+            }
+        )
+    return render(
+        request,
+        "public/home.html",
+        {
+            "latest": state["latest"],
+            "total": total,
+            "done_share": percent(total.done_share),
+            "figures": figures,
+            "theme_rows": theme_rows,
+            "rows": rows,
+            "map": _map(
+                "map-home",
+                _("Map of Hesse: share of implemented factors per district"),
+                _map_regions(districts, describe),
+                share_legend(),
+            ),
+            "provisional": bool(themes) and themes[0].catalogue_provisional,
+            "demo": total.demo > 0,
+            "jobcenter_count": len(rows),
+        },
+    )
+
+
+@public_page
+def factor_list(request):
+    data_state(request)  # queries 1–2
+    # Query 3 (only with a theme filter): validate the chosen theme.
+    factor_filter = FactorFilter(
+        request.GET or None,
+        queryset=Factor.objects.in_catalogue_order().annotate(
+            catalogue_provisional=unverified_exists()
+        ),
+    )
+    factors = list(factor_filter.qs)  # query: the factors with their theme
+    summaries = summaries_by(
+        Implementation.objects.filter(factor__in=[f.pk for f in factors]), "factor_id"
+    )  # query: status counts per factor
+    rows = []
+    for factor in factors:
+        summary = summaries.get(factor.pk, PublicSummary())
+        rows.append(
+            {
+                "factor": factor,
+                "summary": summary,
+                "bar": svg.status_bar(summary.ordered_counts),
+                "counts": [(s, n) for s, n in summary.ordered_counts if n],
+                "share": percent(summary.done_share),
+            }
+        )
+    # The theme select renders its options: one more query.
+    return render(
+        request,
+        "public/factor_list.html",
+        {
+            "filter": factor_filter,
+            "rows": rows,
+            "provisional": any(f.catalogue_provisional for f in factors),
+            "demo": any(row["summary"].demo for row in rows),
+        },
+    )
+
+
+@public_page
+def factor_detail(request, number):
+    data_state(request)  # queries 1–2
+    factor = get_object_or_404(
+        Factor.objects.select_related("theme").annotate(catalogue_provisional=unverified_exists()),
+        number=number,
+    )  # query 3
+    districts = districts_with_jobcenters()  # query 4
+    implementations = {
+        i.jobcenter_id: i
+        for i in Implementation.objects.filter(factor=factor).only(*PUBLIC_IMPLEMENTATION_FIELDS)
+    }  # query 5
+    rows = []
+    for district in districts:
+        jobcenter = jobcenter_of(district)
+        if jobcenter is None or jobcenter.pk not in implementations:
+            continue
+        rows.append(
+            {"district": district, "jobcenter": jobcenter, "impl": implementations[jobcenter.pk]}
+        )
+    by_ags = {row["district"].ags: row["impl"] for row in rows}
+
+    def describe(district, jobcenter):
+        impl = by_ags.get(district.ags)
+        if impl is None:
+            return svg.NO_DATA_FILL, _("%(name)s: no data") % {"name": district.name}
+        label = _("%(name)s: %(status)s") % {
+            "name": district.name,
+            "status": Status(impl.status).label,
+        }
+        return svg.STATUS_FILLS[impl.status], label
+
+    summary = PublicSummary()
+    for row in rows:
+        summary.add(row["impl"].status, 1)
+        summary.demo += row["impl"].is_demo
+    done = [row for row in rows if row["impl"].status == Status.DONE]
+    return render(
+        request,
+        "public/factor_detail.html",
+        {
+            "factor": factor,
+            "rows": rows,
+            "done_rows": done,
+            "summary": summary,
+            "counts": [(s, n) for s, n in summary.ordered_counts if n],
+            "bar": svg.status_bar(summary.ordered_counts),
+            "map": _map(
+                "map-factor",
+                _("Map of Hesse: status of factor %(number)s per district")
+                % {"number": factor.number},
+                _map_regions(districts, describe),
+                status_legend(),
+            ),
+            "provisional": factor.catalogue_provisional,
+            "demo": summary.demo > 0,
+        },
+    )
+
+
+@public_page
+def jobcenter_list(request):
+    data_state(request)  # queries 1–2
+    district_filter = DistrictFilter(
+        request.GET or None, queryset=District.objects.select_related("jobcenter").order_by("ags")
+    )  # query 3: the Regierungsbezirk choices
+    districts = list(district_filter.qs)  # query 4: districts with their jobcenter
+    summaries = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 5
+    rows, joint = [], []
+    for district in districts:
+        jobcenter = jobcenter_of(district)
+        if jobcenter is None:
+            if district.model == OperatingModel.JOINT:
+                joint.append(district)
+            continue
+        summary = summaries.get(jobcenter.pk, PublicSummary())
+        rows.append(
+            {
+                "district": district,
+                "jobcenter": jobcenter,
+                "summary": summary,
+                "share": percent(summary.done_share),
+                "bar": svg.share_bar(summary.done_share),
+            }
+        )
+    return render(
+        request,
+        "public/jobcenter_list.html",
+        {
+            "filter": district_filter,
+            "rows": rows,
+            "joint": joint,
+            "demo": any(row["summary"].demo for row in rows),
+        },
+    )
+
+
+@public_page
+def jobcenter_detail(request, ags):
+    data_state(request)  # queries 1–2
+    jobcenter = get_object_or_404(
+        Jobcenter.objects.select_related("district").annotate(
+            catalogue_provisional=unverified_exists()
+        ),
+        district__ags=ags,
+    )  # query 3
+    implementations = list(
+        Implementation.objects.filter(jobcenter=jobcenter)
+        .select_related("factor__theme")
+        .only(
+            *PUBLIC_IMPLEMENTATION_FIELDS,
+            "factor__number",
+            "factor__title",
+            "factor__verified",
+            "factor__theme__number",
+            "factor__theme__name",
+            "factor__theme__order",
+        )
+        .order_by("factor__theme__order", "factor__theme__number", "factor__number")
+    )  # query 4
+    groups = []
+    for impl in implementations:
+        theme = impl.factor.theme
+        if not groups or groups[-1]["theme"].pk != theme.pk:
+            groups.append({"theme": theme, "items": [], "summary": PublicSummary()})
+        groups[-1]["items"].append(impl)
+        groups[-1]["summary"].add(impl.status, 1)
+    total = PublicSummary()
+    for group in groups:
+        group["share"] = percent(group["summary"].done_share)
+        group["bar"] = svg.share_bar(group["summary"].done_share)
+        for status, n in group["summary"].counts.items():
+            total.add(status, n)
+    latest = max((i.updated_at for i in implementations), default=None)
+    return render(
+        request,
+        "public/jobcenter_detail.html",
+        {
+            "jobcenter": jobcenter,
+            "district": jobcenter.district,
+            "groups": groups,
+            "total": total,
+            "share": percent(total.done_share),
+            "counts": [(s, n) for s, n in total.ordered_counts if n],
+            "bar": svg.status_bar(total.ordered_counts),
+            "latest": latest,
+            "provisional": jobcenter.catalogue_provisional,
+            "demo": any(i.is_demo for i in implementations),
+        },
+    )
+
+
+@public_page
+def matrix(request):
+    data_state(request)  # queries 1–2
+    form = MatrixFilterForm(request.GET or None)  # query 3: Regierungsbezirk choices
+    theme = regierungsbezirk = None
+    if form.is_valid():  # query (only with a theme chosen): validate the theme
+        theme = form.cleaned_data["theme"]
+        regierungsbezirk = form.cleaned_data["regierungsbezirk"] or None
+    table = build_matrix(theme=theme, regierungsbezirk=regierungsbezirk)  # queries 4–6
+    return render(
+        request,
+        "public/matrix.html",
+        {
+            "form": form,
+            "table": table,
+            "legend": status_legend(),
+            "provisional": table.provisional,
+            "demo": table.demo,
+        },
+    )
+
+
+@static_page
+def method(request):
+    definitions = [
+        {"status": status, "label": status.label, "definition": status.definition}
+        for status in STATUS_ORDER
+    ]
+    return render(request, "public/method.html", {"definitions": definitions})
+
+
+@static_page
+def imprint(request):
+    return render(request, "public/imprint.html")
+
+
+@static_page
+def privacy(request):
+    return render(request, "public/privacy.html")
+
+
+@static_page
+def accessibility(request):
+    return render(request, "public/accessibility.html")
+
+
+@static_page
+def easy_language(request):
+    return render(request, "public/easy_language.html")
+
+
+@static_page
+def contact(request):
+    return render(request, "public/contact.html")

@@ -1,0 +1,106 @@
+"""Every public page runs the same number of queries at 2 jobcenters × 3 factors and at
+100 jobcenters × 35 factors."""
+
+from django.test import TestCase
+from django.urls import reverse
+
+from factors.models import Factor
+from jobcenters.models import Implementation, OperatingModel, Status
+
+from .factories import make_catalogue, make_district, make_jobcenter
+
+# The first three queries of every data page compute the ETag / Last-Modified
+# (public/freshness.py) and are reused for "As of":
+#   1. implementations: max(updated_at), count, sum(version)
+#   2. catalogue fingerprint: factors with their theme
+#   3. district fingerprint: districts with their jobcenter
+FRESHNESS = 3
+
+EXPECTED = {
+    # 4. districts with jobcenters (map, table), 5. status counts per jobcenter,
+    # 6. themes (with the provisional flag), 7. status counts per theme
+    ("public:home", ()): FRESHNESS + 4,
+    # 4. factors with theme (+ provisional flag), 5. status counts per factor,
+    # 6. the theme choices rendered in the filter form
+    ("public:factor_list", ()): FRESHNESS + 3,
+    # 4. the factor with its theme, 5. districts with jobcenters (map),
+    # 6. this factor's implementations
+    ("public:factor_detail", (1,)): FRESHNESS + 3,
+    # 4. Regierungsbezirk choices, 5. districts with jobcenters, 6. counts per jobcenter
+    ("public:jobcenter_list", ()): FRESHNESS + 3,
+    # 4. the jobcenter with its district, 5. its implementations with factor and theme
+    ("public:jobcenter_detail", ("06438",)): FRESHNESS + 2,
+    # 4. Regierungsbezirk choices, 5. factors, 6. jobcenters, 7. one row per cell,
+    # 8. the theme choices rendered in the filter form
+    ("public:matrix", ()): FRESHNESS + 5,
+    # Pages without data: no query at all.
+    ("public:method", ()): 0,
+    ("public:imprint", ()): 0,
+    ("public:privacy", ()): 0,
+    ("public:accessibility", ()): 0,
+    ("public:easy_language", ()): 0,
+    ("public:contact", ()): 0,
+}
+
+FILTERED = {
+    # + validating the chosen theme (the select still renders its options)
+    ("public:factor_list", "theme"): FRESHNESS + 4,
+    ("public:matrix", "theme"): FRESHNESS + 6,
+}
+
+
+class QueryCountMixin:
+    jobcenters = 2
+    factors = 3
+
+    @classmethod
+    def setUpTestData(cls):
+        make_catalogue(factors=cls.factors, themes=3)
+        make_jobcenter(district=make_district(ags="06438", name="Kreis Offenbach"))
+        for _ in range(cls.jobcenters - 1):
+            make_jobcenter()
+        make_district(ags="06411", name="Darmstadt", model=OperatingModel.JOINT)
+        # Some variety, including demo rows, so no branch is skipped.
+        Implementation.objects.filter(factor__number=1).update(
+            status=Status.DONE, progress=100, public_note="Öffentlich", is_demo=True
+        )
+        Implementation.objects.filter(factor__number=2).update(
+            status=Status.NOT_APPLICABLE, not_applicable_reason="Trifft nicht zu"
+        )
+
+    def test_query_counts(self):
+        self.assertEqual(Implementation.objects.count(), self.jobcenters * self.factors)
+        for (name, args), expected in EXPECTED.items():
+            with self.subTest(name):
+                with self.assertNumQueries(expected):
+                    response = self.client.get(reverse(name, args=args))
+                self.assertEqual(response.status_code, 200)
+
+    def test_filtered_query_counts(self):
+        theme = Factor.objects.get(number=1).theme_id
+        for (name, param), expected in FILTERED.items():
+            with self.subTest(name):
+                with self.assertNumQueries(expected):
+                    response = self.client.get(
+                        reverse(name), {param: theme, "regierungsbezirk": "Darmstadt"}
+                    )
+                self.assertEqual(response.status_code, 200)
+
+    def test_not_modified_costs_only_the_freshness_queries(self):
+        for (name, args), expected in EXPECTED.items():
+            with self.subTest(name):
+                url = reverse(name, args=args)
+                etag = self.client.get(url).headers["ETag"]
+                with self.assertNumQueries(FRESHNESS if expected else 0):
+                    response = self.client.get(url, headers={"if-none-match": etag})
+                self.assertEqual(response.status_code, 304)
+
+
+class SmallQueryCountTests(QueryCountMixin, TestCase):
+    jobcenters = 2
+    factors = 3
+
+
+class LargeQueryCountTests(QueryCountMixin, TestCase):
+    jobcenters = 100
+    factors = 35
