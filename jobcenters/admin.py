@@ -6,6 +6,8 @@ Every implementation save goes through services.update_implementation, so it
 is version-checked and kept in history; history itself is read-only.
 """
 
+import dataclasses
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -18,9 +20,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import roles
-from .forms import ImplementationForm
+from .forms import ImplementationForm, display_value
 from .models import (
     District,
     Implementation,
@@ -29,7 +32,7 @@ from .models import (
     Status,
     stale_cutoff,
 )
-from .services import EditConflict, update_implementation
+from .services import EDITABLE_FIELDS, EditConflict, update_implementation
 
 
 def visible_ids(request):
@@ -163,6 +166,18 @@ class ImplementationAdminForm(ImplementationForm):
     pass
 
 
+class ImplementationHistoryHelper(HistoricalRecordContextHelper):
+    """History shows what people edited, as people read it (status labels, German dates),
+    not the bookkeeping fields (version, updated at) that change with every save."""
+
+    def context_for_delta_changes(self, delta):
+        edited = [c for c in delta.changes if c.field in EDITABLE_FIELDS]
+        return super().context_for_delta_changes(dataclasses.replace(delta, changes=edited))
+
+    def prepare_delta_change_value(self, change, value):
+        return display_value(change.field, value)
+
+
 @admin.register(Implementation)
 class ImplementationAdmin(SimpleHistoryAdmin):
     form = ImplementationAdminForm
@@ -206,7 +221,8 @@ class ImplementationAdmin(SimpleHistoryAdmin):
     # never moved to another jobcenter or factor, by anyone.
     readonly_fields = ("jobcenter", "factor", "updated_at", "updated_by", "is_demo")
     actions = None
-    history_list_display = ["status", "progress"]
+    # Names the version instead of str(row), which would cost two queries per entry.
+    object_history_list_template = "admin/jobcenters/implementation/object_history_list.html"
 
     # --- scope -------------------------------------------------------------------------
 
@@ -298,6 +314,9 @@ class ImplementationAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     # --- history: read-only --------------------------------------------------------------
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ImplementationHistoryHelper(self.model, historical_record)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history's past-version page would save a POST even with revert
