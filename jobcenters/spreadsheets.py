@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from factors.models import Factor
@@ -283,12 +284,17 @@ def _read_csv(data):
     except UnicodeDecodeError:
         # German Excel saves "CSV (Trennzeichen-getrennt)" in Windows-1252.
         text = data.decode("cp1252", errors="replace")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
+    first_line, _newline, rest = text.partition("\n")
+    first = 1
+    if first_line.strip().lower().startswith("sep=") and len(first_line.strip()) == 5:
+        # Excel's "sep=;" hint names the delimiter and is no row (but a line).
+        delimiter, text, first = first_line.strip()[4], rest, 2
+    else:
+        delimiter = max((";", ",", "\t"), key=first_line.count)
     lines = []
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        for line, values in enumerate(reader, start=1):
+        for line, values in enumerate(reader, start=first):
             if line > MAX_ROWS + 1:
                 raise _too_many_rows()
             lines.append((line, values))
@@ -660,7 +666,7 @@ def _check_row(line, cells, errors, editable, factor_numbers, current, default_a
         for name, messages in exc.message_dict.items():
             for message in messages:
                 label = labels.get(name)
-                errors.append(f"{label}: {message}" if label else message)
+                errors.append(f"{capfirst(label)}: {message}" if label else message)
         return None
 
     changes = [

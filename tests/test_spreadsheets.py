@@ -541,6 +541,14 @@ class ParsingTests(SpreadsheetTestCase):
         )
         self.assertEqual(preview.errors, [])
 
+    def test_excel_sep_line_and_cp1252(self):
+        data = "sep=,\nFaktor-Nr.,Öffentliche Anmerkung\n1,Größe\n".encode("cp1252")
+        preview = spreadsheets.preview_import(data, user=self.staff_a, jobcenter=self.jobcenter_a)
+        self.assertEqual(preview.errors, [])
+        self.assertEqual(
+            [(c.line, c.values()) for c in preview.changes], [(3, {"public_note": "Größe"})]
+        )
+
     def test_dates_iso_german_and_cells(self):
         header = ["Nr.", "Zieldatum"]
         for value in ("2027-01-31", "31.01.2027", datetime.datetime(2027, 1, 31)):
