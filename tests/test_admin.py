@@ -1,11 +1,13 @@
 """Staff editing in the Django admin, tested from the outside with real logins."""
 
 from datetime import timedelta
+from unittest import mock
 
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from jobcenters.forms import ImplementationForm
 from jobcenters.models import Implementation, StaffMembership, Status
 from jobcenters.services import update_implementation
 
@@ -418,3 +420,32 @@ class JobcenterAndCatalogueAdminTests(AdminTestCase):
             response = self.client.get(url, {"verified__exact": "0"})
         self.assertEqual(response.context["cl"].result_count, self.factor_count)
         self.assertContains(response, "column-verified")
+
+
+class AdminRaceTests(AdminTestCase):
+    def test_save_between_check_and_row_lock_is_refused_with_a_message(self):
+        row = self.row(self.jobcenter_a)
+        real_clean = ImplementationForm.clean
+
+        def others_save_during_validation(form):
+            cleaned = real_clean(form)
+            stored = Implementation.objects.get(pk=form.instance.pk)
+            update_implementation(
+                implementation=stored,
+                values={"status": Status.DONE},
+                expected_version=stored.version,
+                user=self.coordinator,
+            )
+            return cleaned
+
+        self.login(self.staff_a)
+        with mock.patch.object(ImplementationForm, "clean", others_save_during_validation):
+            response = self.client.post(
+                change_url(row), form_data(row, status=Status.PLANNED), follow=True
+            )
+        self.assertRedirects(response, change_url(row))
+        self.assertContains(response, "at the same moment")
+        row.refresh_from_db()
+        # Our value was not written. (The admin's own transaction also rolls back the
+        # simulated other save, which in real life commits in its own request.)
+        self.assertNotEqual(row.status, Status.PLANNED)

@@ -1,7 +1,10 @@
 """The one-screen editor `jobcenters:edit_jobcenter`, tested with real logins and requests."""
 
+from unittest import mock
+
 from django.urls import reverse
 
+from jobcenters.forms import ImplementationForm
 from jobcenters.models import Implementation, Status
 from jobcenters.services import update_implementation
 
@@ -289,3 +292,48 @@ class EditorQueryCountTests(EditorTestCase):
         with self.assertNumQueries(6 + 2 * 3):
             response = self.client.post(editor_url(self.jobcenter_a), data)
         self.assertEqual(response.status_code, 200)
+
+
+class EditorRaceTests(EditorTestCase):
+    def test_save_between_check_and_row_lock_rolls_everything_back(self):
+        """Someone saves after the form checked the version but before the row lock:
+        the service refuses, and the rows saved before it in the same request roll back."""
+        first, second = self.row(self.jobcenter_a, 1), self.row(self.jobcenter_a, 2)
+        real_clean = ImplementationForm.clean
+
+        def others_save_during_validation(form):
+            cleaned = real_clean(form)
+            if form.instance.pk == second.pk:
+                stored = Implementation.objects.get(pk=second.pk)
+                update_implementation(
+                    implementation=stored,
+                    values={"status": Status.DONE},
+                    expected_version=stored.version,
+                    user=self.coordinator,
+                )
+            return cleaned
+
+        self.login(self.staff_a)
+        data = editor_data(
+            self.jobcenter_a,
+            {first.pk: {"status": Status.PLANNED}, second.pk: {"status": Status.IN_PROGRESS}},
+        )
+        with mock.patch.object(ImplementationForm, "clean", others_save_during_validation):
+            response = self.client.post(editor_url(self.jobcenter_a), data)
+        self.assertEqual(response.status_code, 200)
+        first.refresh_from_db()
+        second.refresh_from_db()
+        self.assertEqual((first.status, first.version), (Status.NOT_REPORTED, 1))
+        self.assertEqual((second.status, second.version), (Status.DONE, 2))
+        self.assertContains(response, "coordinator")
+        self.assertContains(response, 'href="#factor-2"')
+
+
+class EditorIndexQueryTests(EditorTestCase):
+    def test_query_count(self):
+        self.login(self.coordinator)
+        # 1 session, 2 user, 3 demo-account check, 4 group names (role check),
+        # 5 the jobcenters with their districts.
+        with self.assertNumQueries(5):
+            response = self.client.get(reverse("jobcenters:editor_index"))
+        self.assertContains(response, editor_url(self.jobcenter_b))
