@@ -54,6 +54,8 @@ class EditorAccessTests(EditorTestCase):
         for status in Status:
             self.assertContains(response, str(status.definition))
             self.assertContains(response, f"{status.icon} {status.label}</option>")
+        ags = self.jobcenter_a.district.ags
+        self.assertContains(response, reverse("jobcenters:import_status", args=[ags]))
 
     def test_outsider_gets_404_on_get_and_post(self):
         self.login(self.staff_b)
