@@ -7,6 +7,9 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 from openpyxl import Workbook, load_workbook
 
 from factors.models import Factor
@@ -626,3 +629,56 @@ class CatalogueUploadTests(SpreadsheetTestCase):
         response = self.client.post(url, {"token": token})
         self.assertEqual(response.status_code, 409)
         self.assertFalse(Factor.objects.get(number=2).verified)
+
+
+class RobustnessTests(HypothesisTestCase, SpreadsheetTestCase):
+    """Whatever arrives, the importer answers with messages and the exports with 200/404."""
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.one_of(
+            st.binary(max_size=2000),
+            st.binary(max_size=500).map(lambda b: b"PK\x03\x04" + b),
+            st.lists(st.lists(st.text(max_size=12), max_size=8), min_size=1, max_size=6).map(
+                lambda rows: "\n".join(";".join(r) for r in rows).encode("utf-8")
+            ),
+            st.lists(
+                st.tuples(
+                    st.sampled_from(["", "1", "2", "99", "x", "-1", "1e9"]),
+                    st.sampled_from(["geplant", "umgesetzt", "nicht zutreffend", "?", ""]),
+                    st.sampled_from(["", "0", "100", "101", "50.5", "abc"]),
+                    st.sampled_from(["", "2026-12-31", "31.12.2026", "31.02.2026", "morgen"]),
+                ),
+                max_size=5,
+            ).map(
+                lambda rows: (
+                    "Faktor-Nr.;Status;Fortschritt (%);Zieldatum\n"
+                    + "\n".join(";".join(r) for r in rows)
+                ).encode("utf-8")
+            ),
+        )
+    )
+    def test_any_upload_gives_a_preview_or_messages(self, data):
+        before = self.snapshot()
+        preview = spreadsheets.preview_import(data, user=self.staff_a, jobcenter=self.jobcenter_a)
+        self.assertTrue(all(isinstance(e.message, str) and e.message for e in preview.errors))
+        if preview.errors:
+            self.assertTrue(all(e.line is None or e.line >= 1 for e in preview.errors))
+        self.assertEqual(self.snapshot(), before)
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        st.dictionaries(
+            st.sampled_from(["format", "fmt", "ags", "q", "page"]),
+            st.text(max_size=30).filter(lambda s: "\x00" not in s),
+            max_size=3,
+        )
+    )
+    def test_any_query_string_on_the_exports(self, query):
+        self.client.force_login(self.coordinator)
+        for url in (
+            reverse("jobcenters:export_status", args=[self.ags_a]),
+            reverse("jobcenters:export_all_status"),
+        ):
+            response = self.client.get(url, query)
+            self.assertIn(response.status_code, (200, 404), (url, query))
