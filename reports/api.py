@@ -22,7 +22,7 @@ def _form(request):
 
 
 @require_safe
-@condition(last_modified_func=exports.last_change_for)
+@condition(etag_func=exports.etag_for, last_modified_func=exports.last_change_for)
 def matrix(request):
     """GET /api/v1/matrix[?stichtag=YYYY-MM-DD][&faktor=N][&jobcenter=AGS]"""
     form, error = _form(request)
@@ -46,7 +46,7 @@ def matrix(request):
 
 
 @require_safe
-@condition(last_modified_func=exports.last_change_for)
+@condition(etag_func=exports.etag_for, last_modified_func=exports.last_change_for)
 def aggregates(request):
     """GET /api/v1/aggregates[?stichtag=YYYY-MM-DD]: per status, factor, jobcenter, theme."""
     form, error = _form(request)

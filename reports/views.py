@@ -27,7 +27,7 @@ def _attachment(response, name, day):
 
 
 @require_safe
-@condition(last_modified_func=exports.last_change_for)
+@condition(etag_func=exports.etag_for, last_modified_func=exports.last_change_for)
 def open_data(request):
     """Downloads of the public data and the documentation of the JSON API."""
     example = exports.to_json_rows(exports.matrix_rows(limit=1), exports.MATRIX_COLUMNS)
@@ -77,7 +77,7 @@ def _export_params(request, dataset):
 
 
 @require_safe
-@condition(last_modified_func=exports.last_change_for)
+@condition(etag_func=exports.etag_for, last_modified_func=exports.last_change_for)
 def download(request, dataset, fmt, variant=""):
     """/daten/<dataset>.csv, <dataset>-excel.csv and <dataset>.json."""
     form = _export_params(request, dataset)

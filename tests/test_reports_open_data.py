@@ -241,6 +241,18 @@ class DownloadFormatTests(OpenDataTestCase):
             again = self.client.get(url, headers={"if-modified-since": response["Last-Modified"]})
             self.assertEqual(again.status_code, 304, url)
 
+    def test_etag_answers_304_and_moves_with_a_backdated_change(self):
+        for url in (PAGE, json_url("matrix"), API_MATRIX, API_AGGREGATES):
+            etag = self.client.get(url)["ETag"]
+            again = self.client.get(url, headers={"if-none-match": etag})
+            self.assertEqual(again.status_code, 304, url)
+        # An import may date a change into the past: Last-Modified stays, the ETag moves.
+        change(self.b2, self.editor, at(2026, 1, 20), public_note="nachgetragen")
+        response = self.client.get(API_MATRIX, headers={"if-none-match": etag})
+        self.assertEqual(response.status_code, 200)
+        self.assertNotEqual(response["ETag"], etag)
+        self.assertIn("nachgetragen", response.content.decode())
+
     def test_a_change_makes_the_data_modified_again(self):
         last_modified = self.client.get(API_MATRIX)["Last-Modified"]
         change(self.b2, self.editor, at(2026, 5, 1), status=Status.DONE)
