@@ -501,7 +501,8 @@ def _parse_ags(value):
             return f"{int(value):05d}"
         return None
     text = _text(value).strip()
-    return text if re.fullmatch(r"\d{5}", text) else None
+    # Excel drops the leading zero when it opens a CSV and saves it again.
+    return text.zfill(5) if re.fullmatch(r"\d{4,5}", text) else None
 
 
 def _parse_whole_number(value):

@@ -544,6 +544,15 @@ class ParsingTests(SpreadsheetTestCase):
         )
         self.assertEqual(preview.errors, [])
 
+    def test_ags_without_leading_zero_from_excel_csv(self):
+        district = self.jobcenter_a.district
+        district.ags = "06438"
+        district.save()
+        data = b"AGS;Faktor-Nr.;Status\n6438;1;geplant\n"
+        preview = spreadsheets.preview_import(data, user=self.staff_a)
+        self.assertEqual(preview.errors, [])
+        self.assertEqual(preview.changes[0].ags, "06438")
+
     def test_excel_sep_line_and_cp1252(self):
         data = "sep=,\nFaktor-Nr.,Öffentliche Anmerkung\n1,Größe\n".encode("cp1252")
         preview = spreadsheets.preview_import(data, user=self.staff_a, jobcenter=self.jobcenter_a)
