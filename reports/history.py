@@ -69,10 +69,7 @@ def summary_at(at, implementations=None, key=None):
         for row in rows.values("status").annotate(n=Count("history_id")):
             summary.add(row["status"], row["n"])
         return summary
-    result = {}
-    for row in rows.values(key, "status").annotate(n=Count("history_id")):
-        result.setdefault(row[key], StatusSummary()).add(row["status"], row["n"])
-    return result
+    return summaries_by(rows, (key,))[key]
 
 
 def summaries_by(rows, keys):
@@ -85,7 +82,10 @@ def summaries_by(rows, keys):
     grouped = rows.order_by().values(*keys, "status").annotate(n=Count("pk"))
     for row in grouped:
         for key in keys:
-            result[key].setdefault(row[key], StatusSummary()).add(row["status"], row["n"])
+            summaries = result[key]
+            if row[key] not in summaries:  # StatusSummary() is not free: build it once
+                summaries[row[key]] = StatusSummary()
+            summaries[row[key]].add(row["status"], row["n"])
     return result
 
 
