@@ -1,0 +1,804 @@
+"""KJC Monitor benchmark: floor vs every page, SQLite and PostgreSQL, N=16 and N=405.
+
+Run through bench/run (benchmark, then a short load test) or bench/load (load
+test only); see bench/README.md. Standard library only; Django work happens in
+bench/django_side.py subprocesses with the same environment as the server.
+Every server started here is stopped on exit, and every loop is bounded in
+count and time. Traffic goes to 127.0.0.1 only.
+"""
+
+import argparse
+import atexit
+import contextlib
+import html.parser
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+OUT = BENCH / "out"
+HOST = "127.0.0.1"
+PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_DB = "kjc_bench"
+REAL_JOBCENTERS = 16
+ADMIN_PATH = "/" + os.environ.get("KJC_ADMIN_PATH", "admin/").strip("/") + "/"
+
+SERVERS = []  # Popen objects of running gunicorn masters, stopped at exit
+
+
+def log(message):
+    stamp = datetime.now(UTC).strftime("%H:%M:%S")
+    print(f"[bench {stamp}] {message}", file=sys.stderr, flush=True)
+
+
+# --- environment, database, Django subprocesses --------------------------------------------
+
+
+def bench_env(database_url):
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "kjc.settings",
+            "DATABASE_URL": database_url,
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-" + secrets.token_hex(24),
+            "ALLOWED_HOSTS": HOST,
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    return env
+
+
+def fresh_database(db):
+    """A new, empty database; returns its DATABASE_URL."""
+    if db == "sqlite":
+        path = OUT / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return f"sqlite:///{path}"  # absolute path: sqlite:////abs/...
+    import psycopg  # from the project's requirements
+
+    admin_url = PG_ADMIN_URL.replace("postgres://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        c.execute(f"CREATE DATABASE {PG_DB}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
+
+
+def django(env, *args, timeout=300, capture=True):
+    """Run manage.py or bench/django_side.py; return stdout (JSON parsed for django_side)."""
+    script = str(BENCH / "django_side.py") if args[0] == "side" else str(REPO / "manage.py")
+    argv = [PYTHON, script, *(args[1:] if args[0] == "side" else args)]
+    done = subprocess.run(
+        argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    if args[0] == "side":
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
+
+
+def loadavg():
+    """The 1-minute load average: how busy the shared 2 cores were."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The project's gunicorn configuration on 127.0.0.1, two sync workers."""
+
+    def __init__(self, env, label):
+        self.port = free_port()
+        self.log_path = OUT / f"gunicorn-{label}.log"
+        env = dict(env)
+        # Worker recycling (max_requests) would restart workers every few hundred
+        # milliseconds under wrk and measure Django's import time, not the app.
+        env.update(
+            {"BIND": f"{HOST}:{self.port}", "WEB_CONCURRENCY": "2", "GUNICORN_MAX_REQUESTS": "0"}
+        )
+        conf = REPO / "gunicorn.conf.py"
+        argv = [GUNICORN]
+        if conf.exists():
+            argv += ["-c", str(conf)]
+            self.how = "gunicorn.conf.py (WEB_CONCURRENCY=2, GUNICORN_MAX_REQUESTS=0)"
+        else:
+            self.how = "flags (no gunicorn.conf.py): --workers 2 --worker-class sync"
+        # The command line wins over the config file: 127.0.0.1 only, whatever it says.
+        argv += ["--bind", f"{HOST}:{self.port}", "--workers", "2", "--worker-class", "sync"]
+        argv += ["kjc.wsgi"]
+        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        SERVERS.append(self)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log_path}")
+            try:
+                status, _body, _h, _t = request(self.port, "GET", "/bench/floor")
+                if status == 200 and len(self.workers()) >= 2:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer within 30 s; see {self.log_path}")
+
+    def workers(self):
+        pid = self.proc.pid
+        try:
+            text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in text.split()]
+
+    def worker_rss_mb(self):
+        sizes = []
+        for pid in self.workers():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+    def stop(self):
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        self.log_file.close()
+        if self in SERVERS:
+            SERVERS.remove(self)
+
+
+def stop_all_servers(*_args):
+    for server in list(SERVERS):
+        with contextlib.suppress(Exception):
+            server.stop()
+
+
+atexit.register(stop_all_servers)
+
+
+def _on_signal(signum, _frame):
+    stop_all_servers()
+    sys.exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _on_signal)
+signal.signal(signal.SIGINT, _on_signal)
+
+
+# --- HTTP (http.client, our own cookie jar: the site's cookies are Secure) ------------------
+
+
+def request(port, method, path, *, body=None, headers=None, timeout=60):
+    """(status, body bytes, headers dict lower-cased, seconds)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        began = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        elapsed = time.perf_counter() - began
+        hdrs = {}
+        for key, value in response.getheaders():
+            hdrs.setdefault(key.lower(), []).append(value)
+        return response.status, data, hdrs, elapsed
+    finally:
+        conn.close()
+
+
+class Browser:
+    """A signed-in (or anonymous) user: a cookie jar that ignores the Secure flag."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def _remember(self, hdrs):
+        for line in hdrs.get("set-cookie", []):
+            name, _, rest = line.partition("=")
+            value = rest.split(";", 1)[0]
+            if "expires=Thu, 01 Jan 1970" in line or "Max-Age=0" in line:
+                self.cookies.pop(name.strip(), None)
+            else:
+                self.cookies[name.strip()] = value
+
+    def cookie_header(self):
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def get(self, path):
+        headers = {"Cookie": self.cookie_header()} if self.cookies else {}
+        status, body, hdrs, elapsed = request(self.port, "GET", path, headers=headers)
+        self._remember(hdrs)
+        return status, body, hdrs, elapsed
+
+    def post(self, path, fields):
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": self.cookie_header(),
+            "Referer": f"http://{HOST}:{self.port}{path}",
+        }
+        status, body, hdrs, elapsed = request(
+            self.port, "POST", path, body=urlencode(fields).encode(), headers=headers
+        )
+        self._remember(hdrs)
+        return status, body, hdrs, elapsed
+
+    def login(self, username, password):
+        path = ADMIN_PATH + "login/"
+        status, body, _h, _t = self.get(path)
+        form = pick_form(parse_forms(body.decode()), lambda f: "password" in f.names())
+        if status != 200 or form is None:
+            raise RuntimeError(f"no login form at {path} (HTTP {status})")
+        fields = form.values()
+        fields.update({"username": username, "password": password, "next": ADMIN_PATH})
+        status, _body, _h, _t = self.post(form.action or path, list(fields.items()))
+        if status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"login of {username} failed (HTTP {status})")
+
+
+class Form:
+    def __init__(self, attrs):
+        self.action = attrs.get("action") or ""
+        self.method = (attrs.get("method") or "get").lower()
+        self.fields = []  # [name, value]
+        self.submits = []
+
+    def names(self):
+        return [name for name, _value in self.fields]
+
+    def values(self):
+        return dict(self.fields)
+
+
+class FormParser(html.parser.HTMLParser):
+    """Forms with their successful controls, as a browser would submit them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms = []
+        self.form = None
+        self.select = None
+        self.textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self.form = Form(a)
+            self.forms.append(self.form)
+        if self.form is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name and "disabled" not in a:
+            kind = a.get("type", "text").lower()
+            if kind in ("submit", "image", "button"):
+                self.form.submits.append((name, a.get("value", "")))
+            elif kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.form.fields.append([name, a.get("value", "on")])
+            elif kind != "file":
+                self.form.fields.append([name, a.get("value", "")])
+        elif tag == "button" and name and a.get("type", "submit") == "submit":
+            self.form.submits.append((name, a.get("value", "")))
+        elif tag == "select" and name:
+            self.select = {"name": name, "first": None, "chosen": None}
+        elif tag == "option" and self.select is not None:
+            value = a.get("value", "")
+            if self.select["first"] is None:
+                self.select["first"] = value
+            if "selected" in a:
+                self.select["chosen"] = value
+        elif tag == "textarea" and name:
+            self.textarea = [name, ""]
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self.select is not None and self.form is not None:
+            chosen = self.select["chosen"]
+            value = chosen if chosen is not None else self.select["first"]
+            if value is not None:
+                self.form.fields.append([self.select["name"], value])
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None and self.form is not None:
+            name, text = self.textarea
+            self.form.fields.append([name, text[1:] if text.startswith("\n") else text])
+            self.textarea = None
+        elif tag == "form":
+            self.form = None
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+
+def parse_forms(text):
+    parser = FormParser()
+    parser.feed(text)
+    return parser.forms
+
+
+def pick_form(forms, test):
+    return next((f for f in forms if test(f)), None)
+
+
+# --- wrk ------------------------------------------------------------------------------------
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text):
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    return float(match.group(1)) * UNITS[match.group(2)] if match else None
+
+
+def wrk(port, path, *, seconds, connections=8, cookie=None, script=None):
+    argv = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
+    if cookie:
+        argv += ["-H", f"Cookie: {cookie}"]
+    if script:
+        argv += ["-s", str(script)]
+    argv.append(f"http://{HOST}:{port}{path}")
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
+    text = done.stdout
+    result = {"rps": None, "p50_ms": None, "p99_ms": None, "requests": 0, "errors": 0}
+    if m := re.search(r"Requests/sec:\s+([\d.]+)", text):
+        result["rps"] = float(m.group(1))
+    if m := re.search(r"^\s+50%\s+(\S+)", text, re.M):
+        result["p50_ms"] = _ms(m.group(1))
+    if m := re.search(r"^\s+99%\s+(\S+)", text, re.M):
+        result["p99_ms"] = _ms(m.group(1))
+    if m := re.search(r"(\d+) requests in", text):
+        result["requests"] = int(m.group(1))
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text):
+        result["errors"] += int(m.group(1))
+    if m := re.search(r"Socket errors: (.*)", text):
+        result["errors"] += sum(int(x) for x in re.findall(r"\d+", m.group(1)))
+    if done.returncode != 0 or result["rps"] is None:
+        result["wrk_failed"] = (done.stderr or text)[-500:]
+    return result
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    log("wrk not found: installing Debian's package")
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, timeout=300)
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update", "-q"], check=False, timeout=300)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, timeout=300)
+
+
+# --- one configuration: (database, N) -------------------------------------------------------
+
+
+def dedupe(urls):
+    """Drop URLs whose response is the same document as one already listed."""
+    seen, kept = set(), []
+    for url in urls:
+        key = (url["name"], url["content_type"], url["bytes"])
+        if url["bytes"] is not None and key in seen:
+            continue
+        seen.add(key)
+        kept.append(url)
+    return kept
+
+
+def wrk_seconds(url, duration):
+    if url["kind"] == "floor":
+        return duration + 1
+    if url["kind"] == "export":
+        return max(1, duration - 1)
+    return duration
+
+
+def measure(env, db, n, urls, *, password, duration, label):
+    load_before = loadavg()
+    log(f"{db} N={n}: in-process renders of {len(urls)} URLs (load average {load_before})")
+    urls_file = OUT / f"urls-{label}.json"
+    urls_file.write_text(json.dumps({"urls": urls}))
+    began = time.monotonic()
+    inproc = django(env, "side", "inproc", str(urls_file), timeout=400)
+    inproc_seconds = time.monotonic() - began
+    log(f"{db} N={n}: gunicorn + wrk ({duration} s per page)")
+    server = Server(env, label)
+    try:
+        staff = Browser(server.port)
+        staff.login("bench-koordination", password)
+        cookie = staff.cookie_header()
+        rows = []
+        floor = next(u for u in urls if u["kind"] == "floor")
+        # The floor first and alone: its worker RSS is the baseline.
+        floor_runs = [wrk(server.port, floor["path"], seconds=duration + 1)]
+        rss_floor = server.worker_rss_mb()
+        for url in urls:
+            if url["kind"] == "floor":
+                continue
+            who = staff if url["login"] else Browser(server.port)
+            status, body, _h, first = who.get(url["path"])
+            row = {**url, "first_ms": 1000 * first, "first_status": status}
+            if status == 200:
+                row["wrk"] = wrk(
+                    server.port,
+                    url["path"],
+                    seconds=wrk_seconds(url, duration),
+                    connections=2 if url["kind"] == "export" else 8,
+                    cookie=cookie if url["login"] else None,
+                )
+            rows.append(row)
+        rss_all = server.worker_rss_mb()
+        # The floor again at the end: both runs stand side by side with the pages.
+        floor_runs.append(wrk(server.port, floor["path"], seconds=duration + 1))
+        how = server.how
+    finally:
+        server.stop()
+    return {
+        "db": db,
+        "n": n,
+        "floor": {
+            **floor,
+            "wrk_runs": floor_runs,
+            "rps": statistics.mean(r["rps"] or 0 for r in floor_runs),
+            "inproc": inproc["results"][floor["path"]],
+        },
+        "rows": [dict(r, inproc=inproc["results"].get(r["path"])) for r in rows],
+        "rss_floor_mb": rss_floor,
+        "rss_all_mb": rss_all,
+        "profile": inproc["profile"],
+        "inproc_seconds": inproc_seconds,
+        "server": how,
+        "loadavg": [load_before, loadavg()],
+    }
+
+
+def run_benchmark(args):
+    ensure_wrk()
+    OUT.mkdir(exist_ok=True)
+    started = time.monotonic()
+    password = "bench-" + secrets.token_urlsafe(16)
+    configs = []
+    collected = False
+    for db in args.db:
+        url = fresh_database(db)
+        env = bench_env(url)
+        log(f"{db}: migrate + seed (real 16 jobcenters, demo statuses)")
+        t0 = time.monotonic()
+        django(env, "migrate", "--noinput", "-v0")
+        django(env, "seed", "--demo")
+        seed_seconds = {16: time.monotonic() - t0}
+        if not collected:
+            django(env, "collectstatic", "--noinput", "-v0")
+            collected = True
+        django(env, "side", "setup", password)
+        urls = None
+        for n in sorted(args.n):
+            if n > REAL_JOBCENTERS:
+                t0 = time.monotonic()
+                out = django(env, "seed_synthetic", str(n - REAL_JOBCENTERS), "--replace")
+                seed_seconds[n] = time.monotonic() - t0
+                log(f"{db} N={n}: {out.strip()}")
+            if urls is None:
+                discovered = django(env, "side", "discover", timeout=300)
+                urls = dedupe(discovered["urls"])
+                skipped = discovered["skipped"]
+            label = f"{db}-{n}"
+            result = measure(
+                env, db, n, urls, password=password, duration=args.duration, label=label
+            )
+            result["seed_seconds"] = seed_seconds.get(n)
+            result["skipped"] = skipped
+            configs.append(result)
+            (OUT / "bench.json").write_text(
+                json.dumps({"configs": configs, "meta": machine_facts(args)}, indent=1)
+            )
+    elapsed = time.monotonic() - started
+    data = {"configs": configs, "meta": machine_facts(args), "seconds": elapsed}
+    (OUT / "bench.json").write_text(json.dumps(data, indent=1))
+    log(f"benchmark done in {elapsed:.0f} s")
+    return data
+
+
+# --- load with concurrent edits -------------------------------------------------------------
+
+
+class StaffEditor(threading.Thread):
+    """Signs in through the admin login and saves one edit per second in the editor."""
+
+    def __init__(self, port, username, password, ags, seconds, number):
+        super().__init__(daemon=True)
+        self.port, self.username, self.password, self.ags = port, username, password, ags
+        self.seconds, self.number = seconds, number
+        self.saves, self.conflicts, self.errors, self.visible = [], 0, [], 0
+        self.latencies = []
+        self.checked = 0
+
+    def run(self):
+        try:
+            browser = Browser(self.port)
+            browser.login(self.username, self.password)
+        except Exception as exc:  # reported, not raised: the load test goes on
+            self.errors.append(f"login: {exc}")
+            return
+        editor = f"/bearbeiten/{self.ags}/"
+        public = f"/jobcenter/{self.ags}/"
+        deadline = time.monotonic() + self.seconds
+        for i in range(int(self.seconds) + 1):  # at most one edit per second
+            tick = time.monotonic()
+            if tick >= deadline:
+                break
+            try:
+                self.edit_once(browser, editor, public, i)
+            except Exception as exc:
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+
+    def edit_once(self, browser, editor, public, i):
+        status, body, _h, t = browser.get(editor)
+        self.latencies.append(t)
+        if status != 200:
+            self.errors.append(f"GET {editor}: HTTP {status}")
+            return
+        form = pick_form(
+            parse_forms(body.decode()),
+            lambda f: f.method == "post" and any(n.endswith("public_note") for n in f.names()),
+        )
+        if form is None:
+            self.errors.append("no editor form with a public_note field")
+            return
+        notes = [k for k, (name, _v) in enumerate(form.fields) if name.endswith("public_note")]
+        token = f"Lasttest-{self.number}-{i:03d}-{secrets.token_hex(4)}"
+        form.fields[notes[i % len(notes)]][1] = token
+        fields = [tuple(f) for f in form.fields] + [s for s in form.submits if s[0] == "_save"][:1]
+        status, body, hdrs, t = browser.post(form.action or editor, fields)
+        self.latencies.append(t)
+        if status in (301, 302, 303):
+            self.saves.append(token)
+            # The very next public request must show the change.
+            p_status, p_body, _h, t = Browser(self.port).get(public)
+            self.latencies.append(t)
+            if p_status == 200:
+                self.checked += 1
+                if token.encode() in p_body:
+                    self.visible += 1
+        elif status == 200 and b"changed by someone else" in body:
+            self.conflicts += 1
+        else:
+            self.errors.append(f"POST {editor}: HTTP {status}")
+
+
+def run_load(args, password=None):
+    ensure_wrk()
+    OUT.mkdir(exist_ok=True)
+    db = args.load_db
+    url = fresh_database(db)
+    env = bench_env(url)
+    password = password or "bench-" + secrets.token_urlsafe(16)
+    log(f"load: {db}, N={args.load_n}, {args.load_seconds} s, {args.connections} connections")
+    django(env, "migrate", "--noinput", "-v0")
+    django(env, "seed", "--demo")
+    if not (REPO / "staticfiles" / "staticfiles.json").exists():
+        django(env, "collectstatic", "--noinput", "-v0")
+    setup = django(env, "side", "setup", password)
+    if args.load_n > REAL_JOBCENTERS:
+        django(env, "seed_synthetic", str(args.load_n - REAL_JOBCENTERS), "--replace")
+    urls = django(env, "side", "discover", timeout=300)["urls"]
+    public = [u["path"] for u in urls if u["kind"] in ("page", "api") and not u["login"]]
+    paths_file = OUT / "load-paths.txt"
+    paths_file.write_text("\n".join(public) + "\n")
+    before = django(env, "side", "history")["total"]
+    server = Server(env, "load")
+    try:
+        staff = [
+            StaffEditor(server.port, name, password, ags, args.load_seconds, k)
+            for k, (name, ags) in enumerate(
+                (n, a) for n, a in setup["users"].items() if a is not None
+            )
+        ]
+        for editor in staff:
+            editor.start()
+        env_wrk = dict(os.environ, KJC_BENCH_PATHS=str(paths_file))
+        argv = [
+            "wrk",
+            "-t2",
+            f"-c{args.connections}",
+            f"-d{args.load_seconds}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(BENCH / "rotate.lua"),
+            f"http://{HOST}:{server.port}/",
+        ]
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=env_wrk, timeout=args.load_seconds + 60
+        )
+        for editor in staff:
+            editor.join(timeout=30)
+        rss = server.worker_rss_mb()
+    finally:
+        server.stop()
+    text = done.stdout
+    public_result = {"rps": None, "p50_ms": None, "p99_ms": None, "errors": 0, "requests": 0}
+    if m := re.search(r"Requests/sec:\s+([\d.]+)", text):
+        public_result["rps"] = float(m.group(1))
+    if m := re.search(r"^\s+50%\s+(\S+)", text, re.M):
+        public_result["p50_ms"] = _ms(m.group(1))
+    if m := re.search(r"^\s+99%\s+(\S+)", text, re.M):
+        public_result["p99_ms"] = _ms(m.group(1))
+    if m := re.search(r"(\d+) requests in", text):
+        public_result["requests"] = int(m.group(1))
+    for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors: (.*)"):
+        if m := re.search(pattern, text):
+            public_result["errors"] += sum(int(x) for x in re.findall(r"\d+", m.group(1)))
+    tokens = [t for e in staff for t in e.saves]
+    tokens_file = OUT / "load-tokens.json"
+    tokens_file.write_text(json.dumps(tokens))
+    after = django(env, "side", "history", str(tokens_file))
+    lost = [t for t, count in after["per_token"].items() if count != 1]
+    latencies = sorted(t for e in staff for t in e.latencies)
+    result = {
+        "db": db,
+        "n": args.load_n,
+        "seconds": args.load_seconds,
+        "connections": args.connections,
+        "public_paths": public,
+        "public": public_result,
+        "saves": len(tokens),
+        "conflicts": sum(e.conflicts for e in staff),
+        "staff_errors": [err for e in staff for err in e.errors],
+        "history_delta": after["total"] - before,
+        "lost_updates": len(lost) + abs(after["total"] - before - len(tokens)),
+        "visible": sum(e.visible for e in staff),
+        "checked": sum(e.checked for e in staff),
+        "staff_p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else None,
+        "rss_mb": rss,
+        "wrk_output": text[-1500:],
+    }
+    (OUT / "load.json").write_text(json.dumps(result, indent=1))
+    log(
+        f"load: {result['saves']} saves, {result['lost_updates']} lost, "
+        f"{public_result['errors']} public errors, {len(result['staff_errors'])} staff errors"
+    )
+    return result
+
+
+# --- machine facts and RESULTS.md -----------------------------------------------------------
+
+
+def machine_facts(args):
+    mem = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            "import django,sys,sqlite3;print(sys.version.split()[0],django.get_version(),"
+            "sqlite3.sqlite_version)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    pg = ""
+    with contextlib.suppress(Exception):
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://")) as c:
+            pg = c.execute("SHOW server_version").fetchone()[0]
+    wrk_version = subprocess.run(
+        ["wrk", "-v"], capture_output=True, text=True, check=False
+    ).stdout.split("\n")[0]
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "python": versions[0] if versions else platform.python_version(),
+        "django": versions[1] if len(versions) > 1 else "",
+        "sqlite": versions[2] if len(versions) > 2 else "",
+        "postgresql": pg,
+        "wrk": wrk_version.strip(),
+        "duration": args.duration,
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip(),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["run", "load", "report"])
+    parser.add_argument("--db", default="sqlite,postgres", type=lambda s: s.split(","))
+    parser.add_argument("--n", default="16,405", type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--duration", type=int, default=2, help="wrk seconds per page (2)")
+    parser.add_argument("--no-load", action="store_true", help="run: skip the load test")
+    parser.add_argument("--load-seconds", type=int, default=20)
+    parser.add_argument("--load-db", default="postgres", choices=["sqlite", "postgres"])
+    parser.add_argument("--load-n", type=int, default=REAL_JOBCENTERS)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args(argv)
+    for db in args.db:
+        if db not in ("sqlite", "postgres"):
+            parser.error(f"--db: {db!r} is neither sqlite nor postgres")
+    for n in args.n:
+        if not REAL_JOBCENTERS <= n <= REAL_JOBCENTERS + 999:
+            parser.error(f"--n: {n} must be between 16 and 1015")
+    if not 1 <= args.load_seconds <= 600 or not 1 <= args.duration <= 60:
+        parser.error("--load-seconds must be 1–600 and --duration 1–60")
+    if not 1 <= args.connections <= 256:
+        parser.error("--connections must be 1–256")
+
+    from report import write_results  # bench/report.py
+
+    if args.mode == "run":
+        run_benchmark(args)
+        if not args.no_load:
+            run_load(args)
+    elif args.mode == "load":
+        run_load(args)
+    write_results(OUT, BENCH / "RESULTS.md")
+    log(f"wrote {BENCH / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()

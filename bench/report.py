@@ -1,0 +1,354 @@
+"""Turns bench/out/bench.json and bench/out/load.json into bench/RESULTS.md."""
+
+import json
+from pathlib import Path
+
+PAGE_KINDS = ("page", "api", "internal")
+WARM_TARGET = 0.5
+COLD_TARGET_16 = 20
+COLD_TARGET_LARGE = 250
+RSS_TARGET = 2.0
+
+
+def _f(value, digits=1):
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}".replace(",", " ")
+
+
+def _ratio_rps(row, floor):
+    rps = (row.get("wrk") or {}).get("rps")
+    return rps / floor["rps"] if rps and floor["rps"] else None
+
+
+def _ratio_inproc(row, floor, mode="cold"):
+    if not row.get("inproc"):
+        return None
+    return row["inproc"][mode]["median_ms"] / floor["inproc"][mode]["median_ms"]
+
+
+def config_table(config):
+    floor = config["floor"]
+    fl_in = floor["inproc"]
+    runs = ", ".join(_f(r["rps"], 0) for r in floor["wrk_runs"])
+    rss_floor = max(config["rss_floor_mb"] or [0])
+    rss_all = max(config["rss_all_mb"] or [0])
+    rss_ratio = rss_all / rss_floor if rss_floor else None
+    lines = [
+        f"### {config['db']}, N = {config['n']}",
+        "",
+        f"Floor `/bench/floor`: **{_f(floor['rps'], 0)} req/s** (runs at start and end: {runs}), "
+        f"in process {_f(fl_in['cold']['median_ms'], 3)} ms, "
+        f"{fl_in['cold']['queries']} queries. Worker RSS: {_f(rss_floor)} MB after the floor "
+        f"alone, {_f(rss_all)} MB after every page (× {_f(rss_ratio, 2)}). "
+        + (f"Seeding took {_f(config['seed_seconds'])} s. " if config.get("seed_seconds") else "")
+        + f"Server: {config['server']}. "
+        + "Load average (1 min, 2 cores) at start / end: "
+        + " / ".join(_f(x, 1) for x in config.get("loadavg", [])),
+        "",
+        "| URL | kind | queries cold / warm | in-proc cold ms (× floor) "
+        "| in-proc warm ms (× floor) | first HTTP request ms | req/s warm (× floor) "
+        "| p50 / p99 ms | errors | size KB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in config["rows"]:
+        inp = row.get("inproc") or {}
+        cold, warm = inp.get("cold", {}), inp.get("warm", {})
+        w = row.get("wrk") or {}
+        lines.append(
+            "| `{path}` | {kind} | {qc} / {qw} | {ic} (× {icr}) | {iw} (× {iwr}) | {first} "
+            "| {rps} (× {rr}) | {p50} / {p99} | {err} | {kb} |".format(
+                path=row["path"],
+                kind=row["kind"] + (" 🔒" if row["login"] else ""),
+                qc=cold.get("queries", "–"),
+                qw=warm.get("queries", "–"),
+                ic=_f(cold.get("median_ms"), 2),
+                icr=_f(_ratio_inproc(row, floor, "cold"), 0),
+                iw=_f(warm.get("median_ms"), 2),
+                iwr=_f(_ratio_inproc(row, floor, "warm"), 0),
+                first=_f(row.get("first_ms"), 1)
+                + ("" if row.get("first_status") == 200 else f" (HTTP {row.get('first_status')})"),
+                rps=_f(w.get("rps"), 0),
+                rr=_f(_ratio_rps(row, floor), 2),
+                p50=_f(w.get("p50_ms"), 1),
+                p99=_f(w.get("p99_ms"), 1),
+                err=w.get("errors", "–") if "wrk_failed" not in w else "wrk failed",
+                kb=_f((row.get("bytes") or 0) / 1024, 0),
+            )
+        )
+    return lines
+
+
+def targets(configs):
+    """[(target, met: bool|None, detail)]"""
+    out = []
+    by_key = {(c["db"], c["n"]): c for c in configs}
+    ns = sorted({c["n"] for c in configs})
+    small, large = (ns[0], ns[-1]) if ns else (None, None)
+
+    # Warm req/s of every public page and the API.
+    slow, worst = [], None
+    for c in configs:
+        for row in c["rows"]:
+            if row["kind"] not in ("page", "api") or row["login"]:
+                continue
+            ratio = _ratio_rps(row, c["floor"])
+            if ratio is None or ratio < WARM_TARGET:
+                slow.append(f"{c['db']}/{c['n']} `{row['path']}` × {_f(ratio, 2)}")
+            if ratio is not None and (worst is None or ratio < worst[0]):
+                worst = (ratio, f"{c['db']}/{c['n']} `{row['path']}`")
+    detail = f"lowest: {worst[1]} × {_f(worst[0], 2)}" if worst else "no pages measured"
+    if slow:
+        detail += f"; below × {WARM_TARGET}: {len(slow)} — " + "; ".join(slow)
+    out.append(
+        (
+            f"Warm: every public page and the API ≥ {WARM_TARGET} × the floor's req/s",
+            not slow,
+            detail,
+        )
+    )
+
+    # Cold render at the small N.
+    over, worst = [], None
+    for c in configs:
+        if c["n"] != small:
+            continue
+        for row in c["rows"]:
+            if row["kind"] not in PAGE_KINDS:
+                continue
+            ratio = _ratio_inproc(row, c["floor"])
+            if ratio is None or ratio > COLD_TARGET_16:
+                over.append(f"{c['db']} `{row['path']}` × {_f(ratio, 0)}")
+            if ratio is not None and (worst is None or ratio > worst[0]):
+                worst = (ratio, f"{c['db']} `{row['path']}`")
+    detail = f"highest: {worst[1]} × {_f(worst[0], 0)}" if worst else "not measured"
+    if over:
+        detail += f"; over × {COLD_TARGET_16}: " + "; ".join(over)
+    out.append(
+        (
+            f"Cold render (in process) of every page at N = {small} ≤ {COLD_TARGET_16} × the floor",
+            not over,
+            detail,
+        )
+    )
+
+    # Largest page at the large N.
+    parts, met = [], True
+    for c in configs:
+        if c["n"] != large:
+            continue
+        pages = [r for r in c["rows"] if r["kind"] in PAGE_KINDS and r.get("inproc")]
+        if not pages:
+            continue
+        biggest = max(pages, key=lambda r: r["inproc"]["cold"]["median_ms"])
+        ratio = _ratio_inproc(biggest, c["floor"])
+        met = met and ratio <= COLD_TARGET_LARGE
+        parts.append(
+            f"{c['db']}: `{biggest['path']}` {_f(biggest['inproc']['cold']['median_ms'], 1)} ms "
+            f"= × {_f(ratio, 0)}"
+        )
+    out.append(
+        (
+            f"Cold render of the largest page at N = {large} ≤ {COLD_TARGET_LARGE} × the floor",
+            met if parts else None,
+            "; ".join(parts) or "not measured",
+        )
+    )
+
+    # Queries identical at both N.
+    differ, compared = [], 0
+    for db in sorted({c["db"] for c in configs}):
+        a, b = by_key.get((db, small)), by_key.get((db, large))
+        if not a or not b or small == large:
+            continue
+        qa = {r["path"]: r["inproc"]["cold"]["queries"] for r in a["rows"] if r.get("inproc")}
+        for row in b["rows"]:
+            if row["path"] in qa and row.get("inproc"):
+                compared += 1
+                q = row["inproc"]["cold"]["queries"]
+                if q != qa[row["path"]]:
+                    differ.append(f"{db} `{row['path']}` {qa[row['path']]} → {q}")
+    out.append(
+        (
+            f"Queries per request identical at N = {small} and N = {large} (every URL, cold)",
+            not differ if compared else None,
+            f"{compared} URL×DB pairs compared"
+            + (f"; differ: {'; '.join(differ)}" if differ else ", all equal"),
+        )
+    )
+
+    # Worker RSS.
+    parts, met = [], True
+    for c in configs:
+        if c["n"] != large:
+            continue
+        base, peak = max(c["rss_floor_mb"] or [0]), max(c["rss_all_mb"] or [0])
+        ratio = peak / base if base else None
+        met = met and ratio is not None and ratio <= RSS_TARGET
+        parts.append(f"{c['db']}: {_f(peak)} MB vs {_f(base)} MB floor-only = × {_f(ratio, 2)}")
+    out.append(
+        (
+            f"Worker RSS at N = {large} ≤ {RSS_TARGET} × a worker that served only the floor",
+            met if parts else None,
+            "; ".join(parts) or "not measured",
+        )
+    )
+
+    # Trend / Stichtag views: bounded queries, shown by identical counts.
+    history_rows = [
+        (c["db"], c["n"], r["path"], r["inproc"]["cold"]["queries"])
+        for c in configs
+        for r in c["rows"]
+        if r.get("inproc") and any(k in r["name"] for k in ("dashboard", "trend", "stichtag"))
+    ]
+    pages = sorted({p for _db, _n, p, _q in history_rows})
+    counts = {}
+    for db, n, p, q in history_rows:
+        counts.setdefault((db, p), {})[n] = q
+    bounded = all(len(set(v.values())) == 1 for v in counts.values()) if counts else None
+    out.append(
+        (
+            "Trend and Stichtag views: bounded queries from history (same count at every N)",
+            bounded,
+            ", ".join(
+                f"{db} `{p}`: " + " / ".join(f"N={n}: {q}" for n, q in sorted(v.items()))
+                for (db, p), v in sorted(counts.items())
+            )
+            or f"no trend/Stichtag URL found ({', '.join(pages) or 'none'})",
+        )
+    )
+    return out
+
+
+def load_section(load):
+    p = load["public"]
+    ok = (
+        load["lost_updates"] == 0
+        and not load["staff_errors"]
+        and p["errors"] == 0
+        and load["saves"] > 0
+    )
+    lines = [
+        "## Load with concurrent edits (`bench/load`)",
+        "",
+        f"{load['seconds']} s of public load with wrk ({load['connections']} connections, "
+        f"rotating over {len(load['public_paths'])} public pages and API URLs) on {load['db']}, "
+        f"N = {load['n']}, while two staff clients signed in through the admin login (real CSRF) "
+        "saved one edit per second each in the one-screen editor "
+        "(`/bearbeiten/<ags>/`, hidden `version` field sent back as read).",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| public requests | {p['requests']} ({_f(p['rps'], 0)} req/s) |",
+        f"| public p50 / p99 ms | {_f(p['p50_ms'], 1)} / {_f(p['p99_ms'], 1)} |",
+        f"| public errors (non-2xx/3xx, socket) | {p['errors']} |",
+        f"| staff saves (302) | {load['saves']} |",
+        f"| edit conflicts | {load['conflicts']} |",
+        f"| staff errors | {len(load['staff_errors'])} |",
+        f"| history rows added / saves | {load['history_delta']} / {load['saves']} |",
+        f"| lost updates | {load['lost_updates']} |",
+        f"| change visible on the next public request | {load['visible']} of {load['checked']} |",
+        f"| staff request p99 ms (editor GET, save POST, public check) | "
+        f"{_f(load['staff_p99_ms'], 1)} |",
+        f"| worker RSS MB at the end | {', '.join(_f(x) for x in load['rss_mb'])} |",
+        "",
+        f"**{'Met' if ok else 'Not met'}**: 0 errors and 0 lost updates"
+        + ("" if load["visible"] == load["checked"] else " — but not every change was visible")
+        + ".",
+    ]
+    if load["staff_errors"]:
+        lines += ["", "Staff errors (first 5): " + "; ".join(load["staff_errors"][:5])]
+    return lines
+
+
+def _read(path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def write_results(out_dir, target):
+    out_dir = Path(out_dir)
+    bench = _read(out_dir / "bench.json")
+    load = _read(out_dir / "load.json")
+    lines = ["# Benchmark results", ""]
+    if bench:
+        m = bench["meta"]
+        lines += [
+            f"Measured {m['date']} at commit `{m['commit']}` by `bench/run`"
+            + (f" in {bench.get('seconds', 0):.0f} s" if bench.get("seconds") else "")
+            + ".",
+            "",
+            f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory']} memory; "
+            f"Python {m['python']}, Django {m['django']}, SQLite {m['sqlite']}, "
+            f"PostgreSQL {m['postgresql']} on 127.0.0.1; {m['wrk']}. "
+            "The box is shared: wrk, gunicorn and any other work compete for the same 2 cores.",
+            "",
+            "Method: gunicorn with the project's `gunicorn.conf.py` (2 sync workers, `DEBUG=0`), "
+            f"wrk `-t2 -c8 -d{m['duration']}s` per URL (exports `-c2`, one second shorter; the "
+            "floor one second longer, at the start and again at the end), after one *first* "
+            "request per URL (cold: nothing cached for that URL yet). In process: Django's test "
+            "client against the same database, the median of up to 5 renders with every cache "
+            "cleared before each (cold) and without clearing (warm), queries counted with "
+            "`CaptureQueriesContext`. N = 16 is the real Hessian seed with demo statuses; "
+            "N = 405 adds 389 synthetic jobcenters (`seed_synthetic`, ~20 changes per row over "
+            "3 years). 🔒 = signed in as the coordination office.",
+            "",
+            "## Targets (issue 5)",
+            "",
+        ]
+        for text, met, detail in targets(bench["configs"]):
+            mark = {True: "**met**", False: "**NOT met**", None: "not measured"}[met]
+            lines.append(f"- {text}: {mark} — {detail}")
+        if load:
+            p = load["public"]
+            ok = load["lost_updates"] == 0 and not load["staff_errors"] and p["errors"] == 0
+            lines.append(
+                f"- Load with concurrent edits: 0 errors, 0 lost updates: "
+                f"{'**met**' if ok else '**NOT met**'} — {load['saves']} saves, "
+                f"{load['lost_updates']} lost, {p['errors']} public errors, public p99 "
+                f"{_f(p['p99_ms'], 1)} ms, {load['visible']}/{load['checked']} changes visible "
+                "on the next public request"
+            )
+        lines.append("")
+        lines.append(
+            "Exports (CSV/JSON/XLSX downloads) are measured and listed but are not pages; no "
+            "target applies to them."
+        )
+        lines.append("")
+        lines.append("## Results per database and N")
+        lines.append("")
+        for config in bench["configs"]:
+            lines += config_table(config)
+            lines.append("")
+        skipped = bench["configs"][0].get("skipped") if bench["configs"] else None
+        if skipped:
+            lines.append(
+                "URL names tried but not measured: "
+                + "; ".join(f"`{p}` ({why})" for p, why in skipped)
+            )
+            lines.append("")
+        lines.append("## Profiles of the slowest page (cold, 3 renders, cProfile)")
+        lines.append("")
+        for config in bench["configs"]:
+            prof = config.get("profile")
+            if not prof or config["n"] != max(c["n"] for c in bench["configs"]):
+                continue
+            lines += [
+                f"### {config['db']}, N = {config['n']}: `{prof['path']}`",
+                "",
+                "By own time:",
+                "",
+                "```",
+                *prof["tottime"][:14],
+                "```",
+                "",
+                "Project code by cumulative time:",
+                "",
+                "```",
+                *prof["cumulative_project"][:14],
+                "```",
+                "",
+            ]
+    if load:
+        lines += load_section(load)
+        lines.append("")
+    Path(target).write_text("\n".join(lines))
