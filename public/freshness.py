@@ -40,6 +40,20 @@ def code_version():
     return digest.hexdigest()[:12]
 
 
+def _viewer(request):
+    """What besides the data shapes a page: code, language and the signed-in session.
+
+    A signed-in page carries the session's expiry for the idle warning
+    (includes/session_timeout.html), so it must not be answered with an older copy.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        session = f"1:{user.pk}:{request.session.get('kjc_expires_at', '')}"
+    else:
+        session = "0"
+    return "|".join([code_version(), translation.get_language() or "", session])
+
+
 def data_state(request):
     """{'latest': datetime|None, 'etag': str} – three queries, once per request."""
     state = getattr(request, "_kjc_data_state", None)
@@ -79,13 +93,9 @@ def data_state(request):
     digest = hashlib.sha1(usedforsecurity=False)
     for row in [*catalogue, *districts]:
         digest.update(repr(row).encode())
-    user = getattr(request, "user", None)
-    signed_in = bool(user is not None and user.is_authenticated)
     key = "|".join(
         [
-            code_version(),
-            translation.get_language() or "",
-            "1" if signed_in else "0",
+            _viewer(request),
             str(implementations["latest"]),
             str(implementations["rows"]),
             str(implementations["versions"]),
@@ -110,12 +120,9 @@ def _last_modified(request, *args, **kwargs):
 
 def _static_etag(request, *args, **kwargs):
     """Pages without data change with the code, the language, sign-in and operator settings."""
-    user = getattr(request, "user", None)
     key = "|".join(
         [
-            code_version(),
-            translation.get_language() or "",
-            "1" if user is not None and user.is_authenticated else "0",
+            _viewer(request),
             settings.KJC_OPERATOR_NAME,
             settings.KJC_OPERATOR_ADDRESS,
             settings.KJC_OPERATOR_EMAIL,

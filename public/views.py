@@ -46,6 +46,11 @@ def percent(value):
     return f"{number_format(round(value, 1), 1)}\u00a0%"
 
 
+def sort_value(share):
+    """A plain number for client-side sorting (tables.js); -1 when there is no share."""
+    return "-1" if share is None else f"{share:.4f}"
+
+
 def status_legend():
     return [
         {"status": status, "label": status.label, "fill": svg.STATUS_FILLS[status]}
@@ -122,6 +127,7 @@ def home(request):
                 "jobcenter": jobcenter,
                 "summary": summary,
                 "share": percent(summary.done_share),
+                "sort_share": sort_value(summary.done_share),
             }
         )
     shares = {row["district"].ags: row for row in rows}
@@ -304,6 +310,7 @@ def jobcenter_list(request):
                 "jobcenter": jobcenter,
                 "summary": summary,
                 "share": percent(summary.done_share),
+                "sort_share": sort_value(summary.done_share),
                 "bar": svg.share_bar(summary.done_share),
             }
         )

@@ -187,14 +187,14 @@ class PublicPageTests(PublicDataMixin, TestCase):
         self.assertIn('href="http://www.bkg.bund.de"', html)
         self.assertIn("Gebietsstand 2021", html)
         # The table beside the map holds the same number.
-        self.assertRegex(html, r"Kreis Offenbach</a></th>\s*<td>50,0\u00a0%</td>")
+        self.assertRegex(html, r"Kreis Offenbach</a></th>\s*<td[^>]*>50,0\u00a0%</td>")
 
     def test_factor_list_rows_show_distribution_and_coverage(self):
         html = self.get("public:factor_list").content.decode()
         self.assertIn("Sprachkurse abstimmen", html)
         # Factor 1: done (Offenbach), in progress (Wiesbaden), not reported (Fulda).
         self.assertIn("2 of 3 have reported", html)
-        self.assertIn("3 factors shown.", html)
+        self.assertIn("Factors shown: 3", html)
 
     def test_factor_list_filters(self):
         def titles(**params):
@@ -212,10 +212,10 @@ class PublicPageTests(PublicDataMixin, TestCase):
         response = self.get("public:factor_list", theme="abc", status="kaputt", q="x" * 500)
         self.assertContains(response, "Some filter values were not understood")
         # Invalid values are left out; the list stays complete.
-        self.assertContains(response, "3 factors shown.")
+        self.assertContains(response, "Factors shown: 3")
         response = self.get("public:factor_list", theme="abc", addressee="land")
         self.assertContains(response, "Some filter values were not understood")
-        self.assertContains(response, "1 factor shown.")
+        self.assertContains(response, "Factors shown: 1")
 
     def test_factor_detail_shows_jobcenters_notes_and_who_is_done(self):
         html = self.get("public:factor_detail", [1]).content.decode()
@@ -260,7 +260,11 @@ class PublicPageTests(PublicDataMixin, TestCase):
 
     def test_matrix_has_headers_and_cells(self):
         html = self.get("public:matrix").content.decode()
-        self.assertIn('<caption id="matrix-caption">Status of 3 factors in 3 jobcenters', html)
+        self.assertIn(
+            '<caption id="matrix-caption">'
+            "Status per factor and jobcenter (3 factors × 3 jobcenters)",
+            html,
+        )
         self.assertIn('<th scope="col"><a href="/jobcenter/06438/">Kreis Offenbach</a></th>', html)
         self.assertIn('<th scope="row"><a href="/faktoren/1/">', html)
         self.assertEqual(html.count('<td class="st '), 9)
