@@ -17,6 +17,7 @@ from jobcenters import spreadsheets
 from jobcenters.models import Implementation, Status
 from jobcenters.services import update_implementation
 from tests.base import PersonaTestCase
+from tests.factories import make_jobcenter
 
 HEADER = [c.header for c in spreadsheets.COLUMNS]
 
@@ -379,10 +380,16 @@ class ImportPreviewAndApplyTests(SpreadsheetTestCase):
         rows = self.simple_rows(self.ags_a, {3: {"status": "umgesetzt"}}) + self.simple_rows(
             self.ags_b, {1: {"status": "nicht begonnen"}}
         )
-        response = self.post_file(
-            self.import_all,
-            xlsx_bytes(rows, HEADER[:1] + HEADER[2:3] + ["Status", "Fortschritt (%)"]),
-        )
+        data = xlsx_bytes(rows, HEADER[:1] + HEADER[2:3] + ["Status", "Fortschritt (%)"])
+        # The same number of queries with 2 or 12 jobcenters:
+        # 1 session, 2 user, 3 demo-account check, 4 groups, 5 editable jobcenters,
+        # 6 factor numbers, 7 implementations, 8-10 session save (savepoint, update, release)
+        with self.assertNumQueries(10):
+            self.post_file(self.import_all, data)
+        for _ in range(10):
+            make_jobcenter()
+        with self.assertNumQueries(10):
+            response = self.post_file(self.import_all, data)
         self.assertEqual(
             [(c.ags, c.factor) for c in response.context["preview"].changes],
             [(self.ags_a, 3), (self.ags_b, 1)],
