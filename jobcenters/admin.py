@@ -56,6 +56,17 @@ def editable_ids(request):
     return request._kjc_editable_ids
 
 
+class ScopedNotFoundMixin:
+    """What lies outside the user's scope does not exist for them: a 404, not the
+    admin's redirect to the index with a "does not exist" message."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("Not found, or not yours to see."))
+        return obj
+
+
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
     list_display = ("ags", "name", "kind", "regierungsbezirk", "model")
@@ -69,7 +80,7 @@ class DistrictAdmin(admin.ModelAdmin):
 
 
 @admin.register(Jobcenter)
-class JobcenterAdmin(admin.ModelAdmin):
+class JobcenterAdmin(ScopedNotFoundMixin, admin.ModelAdmin):
     list_display = ("name", "ags", "option_since", "editor_link")
     list_select_related = ("district",)
     search_fields = ("name", "district__name", "district__ags")
@@ -179,7 +190,7 @@ class ImplementationHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(Implementation)
-class ImplementationAdmin(SimpleHistoryAdmin):
+class ImplementationAdmin(ScopedNotFoundMixin, SimpleHistoryAdmin):
     form = ImplementationAdminForm
     list_display = (
         "jobcenter",
@@ -235,14 +246,6 @@ class ImplementationAdmin(SimpleHistoryAdmin):
             # queryset has any select_related.
             .select_related("jobcenter__district", "factor", "updated_by")
         )
-
-    def get_object(self, request, object_id, from_field=None):
-        # Another jobcenter's row does not exist for this user: 404, not the admin's
-        # redirect to the index.
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("No such implementation status."))
-        return obj
 
     def has_add_permission(self, request):
         return False

@@ -56,6 +56,7 @@ class ChangelistTests(AdminTestCase):
         self.assertEqual(len(rows), self.factor_count)
         self.assertEqual({r.jobcenter_id for r in rows}, {self.jobcenter_a.pk})
         self.assertNotContains(response, "Jobcenter B")
+        self.assertContains(response, reverse("jobcenters:editor_index"))
 
     def test_query_count_does_not_grow_with_rows(self):
         for row in Implementation.objects.all():
@@ -353,6 +354,16 @@ class JobcenterAndCatalogueAdminTests(AdminTestCase):
         self.assertContains(
             response, reverse("jobcenters:edit_jobcenter", args=[self.jobcenter_a.district.ags])
         )
+
+    def test_jobcenter_page_links_the_editor_for_those_who_may_edit(self):
+        url = reverse("admin:jobcenters_jobcenter_change", args=[self.jobcenter_a.pk])
+        editor = reverse("jobcenters:edit_jobcenter", args=[self.jobcenter_a.district.ags])
+        self.login(self.staff_a)
+        self.assertContains(self.client.get(url), editor)
+        self.login(self.director)
+        self.assertNotContains(self.client.get(url), editor)
+        self.login(self.staff_b)
+        self.assertEqual(self.client.get(url).status_code, 404)
 
     def test_director_gets_no_editor_links(self):
         self.login(self.director)
