@@ -192,6 +192,11 @@ AXES_LOCKOUT_TEMPLATE = "axes/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Only failed attempts are stored; a log of every successful login is not needed.
 AXES_DISABLE_ACCESS_LOG = True
+# Number of reverse proxies in front of the app that append the client's address to
+# X-Forwarded-For (1 for nginx with $proxy_add_x_forwarded_for). 0 trusts no header:
+# behind a proxy every client would then count as the proxy's address.
+KJC_TRUSTED_PROXIES = env_int("KJC_TRUSTED_PROXIES", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "kjc.security.client_ip"
 
 # Signed-in sessions end after this many minutes without a request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=2) * 60
@@ -234,3 +239,5 @@ KJC_PERMISSIONS_POLICY = {
         "usb",
     ]
 }
+# Absolute base URL for links in e-mails (reminders, digest), e.g. https://kjc-monitor.example.org
+KJC_SITE_URL = env_str("KJC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
