@@ -373,3 +373,25 @@ class Implementation(models.Model):
             self.progress = IMPLIED_PROGRESS[self.status]
         if errors:
             raise ValidationError(errors)
+
+
+class DigestLog(models.Model):
+    """When a directors' digest went out and which period it covered.
+
+    The next digest starts where the last one ended, so no change is skipped or
+    mailed twice however irregularly cron runs.
+    """
+
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    period_start = models.DateTimeField(_("period start"))
+    period_end = models.DateTimeField(_("period end"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        ordering = ["-period_end"]
+        get_latest_by = "period_end"
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
+
+    def __str__(self):
+        return f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobcenters import notifications
+from jobcenters.models import DigestLog
 
 
 def parse_since(value):
@@ -27,9 +28,10 @@ def parse_since(value):
 class Command(BaseCommand):
     help = (
         "Mail the association directors (active, with an e-mail address) every change to the "
-        "implementation statuses since --since (default: the last "
+        "implementation statuses since --since (default: since the last digest, or the last "
         f"{notifications.DEFAULT_DIGEST_DAYS} days): jobcenter, factor, field old → new, who, "
-        "when. No mail when nothing changed. Run it weekly from cron without --since."
+        "when. No mail when nothing changed. Without --since it continues where the last digest "
+        "ended. Run it weekly from cron without --since."
     )
 
     def add_arguments(self, parser):
@@ -39,13 +41,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, since=None, dry_run=False, **options):
+        now = timezone.now()
+        last = DigestLog.objects.order_by("-period_end").first()
         if since:
             start = parse_since(since)
+        elif last:
+            # Continue exactly where the last digest ended.
+            start = last.period_end
         else:
-            start = timezone.now() - datetime.timedelta(days=notifications.DEFAULT_DIGEST_DAYS)
-        if start > timezone.now():
+            start = now - datetime.timedelta(days=notifications.DEFAULT_DIGEST_DAYS)
+        if start > now:
             raise CommandError(_("--since lies in the future."))
-        mails = notifications.digest_mails(since=start)
+        mails = notifications.digest_mails(since=start, until=now)
         if not mails:
             self.stdout.write(
                 _("No changes (or no director with an e-mail address); nothing sent.")
@@ -61,4 +68,5 @@ class Command(BaseCommand):
             )
             return
         sent = notifications.send(mails)
+        DigestLog.objects.create(period_start=start, period_end=now, recipients=sent)
         self.stdout.write(_("%(count)s digest(s) sent.") % {"count": sent})
