@@ -1,9 +1,8 @@
 """Read-only JSON API, documented on the open-data page (/daten/)."""
 
 from django.http import JsonResponse
-from django.views.decorators.http import condition, require_safe
 
-from . import exports, history
+from . import conditional, exports, history
 from .forms import ExportParamsForm
 
 
@@ -21,8 +20,7 @@ def _form(request):
     return form, None
 
 
-@require_safe
-@condition(etag_func=exports.etag_for, last_modified_func=exports.last_change_for)
+@conditional.public_data
 def matrix(request):
     """GET /api/v1/matrix[?stichtag=YYYY-MM-DD][&faktor=N][&jobcenter=AGS]"""
     form, error = _form(request)
@@ -38,15 +36,14 @@ def matrix(request):
             "meta": exports.meta(
                 dataset="matrix",
                 as_of=params["stichtag"],
-                last_modified=exports.last_change_for(request),
+                last_modified=conditional.last_change(request),
             ),
             "data": exports.to_json_rows(rows, exports.MATRIX_COLUMNS),
         }
     )
 
 
-@require_safe
-@condition(etag_func=exports.etag_for, last_modified_func=exports.last_change_for)
+@conditional.public_data
 def aggregates(request):
     """GET /api/v1/aggregates[?stichtag=YYYY-MM-DD]: per status, factor, jobcenter, theme."""
     form, error = _form(request)
@@ -62,7 +59,7 @@ def aggregates(request):
             "meta": exports.meta(
                 dataset="aggregates",
                 as_of=params["stichtag"],
-                last_modified=exports.last_change_for(request),
+                last_modified=conditional.last_change(request),
             ),
             "by_status": exports.status_rows(by_factor),
             "by_factor": exports.to_json_rows(by_factor, exports.FACTOR_COLUMNS),

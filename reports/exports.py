@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -111,43 +110,6 @@ _MATRIX_FIELDS = {
     "last_update": "updated_at",
     "is_demo": "is_demo",
 }
-
-
-def data_version():
-    """(latest change, highest history id) in one query.
-
-    Every change writes a history row, so the highest id moves with every change, even one
-    dated into the past (an import with its own dates); the date feeds Last-Modified.
-    """
-    row = history.HistoricalImplementation.objects.aggregate(
-        last=Max("history_date"), version=Max("history_id")
-    )
-    return row["last"], row["version"]
-
-
-def last_change():
-    """Moment of the latest change of any implementation (every change writes history)."""
-    return data_version()[0]
-
-
-def _version_for(request):
-    if not hasattr(request, "_kjc_data_version"):
-        request._kjc_data_version = data_version()
-    return request._kjc_data_version
-
-
-def last_change_for(request, *args, **kwargs):
-    """The latest change, read once per request; fits @condition(last_modified_func=...)."""
-    return _version_for(request)[0]
-
-
-def etag_for(request, *args, **kwargs):
-    """ETag of the public data: history version and language (the HTML page's labels);
-    fits @condition(etag_func=...)."""
-    version = _version_for(request)[1]
-    if version is None:
-        return None
-    return f"v{version}-{translation.get_language() or ''}"
 
 
 def german_status_labels():

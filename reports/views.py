@@ -3,15 +3,14 @@ from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 
 from factors.models import Factor
 from jobcenters.models import Jobcenter, Status
 
+from . import conditional, exports, history
 from . import dashboard as dashboard_data
-from . import exports, history
 from .forms import DashboardForm, ExportParamsForm
-from .models import Stichtag
 from .xlsx import XLSX_CONTENT_TYPE, dashboard_workbook
 
 
@@ -26,8 +25,7 @@ def _attachment(response, name, day):
     return response
 
 
-@require_safe
-@condition(etag_func=exports.etag_for, last_modified_func=exports.last_change_for)
+@conditional.open_data_page
 def open_data(request):
     """Downloads of the public data and the documentation of the JSON API."""
     example = exports.to_json_rows(exports.matrix_rows(limit=1), exports.MATRIX_COLUMNS)
@@ -38,12 +36,12 @@ def open_data(request):
         ],
         "factors": Factor.objects.in_catalogue_order(),
         "jobcenters": Jobcenter.objects.select_related("district"),
-        "stichtage": Stichtag.objects.all(),
+        "stichtage": conditional.stichtage(request),
         "statuses": [(s, s.label, s.icon, s.definition) for s in Status],
         "licence": exports.LICENCE,
         "attribution": exports.ATTRIBUTION,
         "example": exports.to_json({"data": example}) if example else "",
-        "last_change": exports.last_change_for(request),
+        "last_change": conditional.last_change(request),
     }
     return render(request, "reports/open_data.html", context)
 
@@ -76,8 +74,7 @@ def _export_params(request, dataset):
     return form
 
 
-@require_safe
-@condition(etag_func=exports.etag_for, last_modified_func=exports.last_change_for)
+@conditional.public_data
 def download(request, dataset, fmt, variant=""):
     """/daten/<dataset>.csv, <dataset>-excel.csv and <dataset>.json."""
     form = _export_params(request, dataset)
@@ -91,7 +88,7 @@ def download(request, dataset, fmt, variant=""):
             "meta": exports.meta(
                 dataset=dataset,
                 as_of=params["stichtag"],
-                last_modified=exports.last_change_for(request),
+                last_modified=conditional.last_change(request),
             ),
             "data": exports.to_json_rows(rows, columns),
         }

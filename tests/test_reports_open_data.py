@@ -5,9 +5,10 @@ import io
 import json
 from datetime import date
 
+from django.db.models import Max
 from django.test import TestCase
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import http_date
 
 from jobcenters import roles
@@ -235,9 +236,11 @@ class DownloadFormatTests(OpenDataTestCase):
                 self.assertTrue(response.content.strip(), params)
 
     def test_conditional_get_answers_304(self):
+        latest = Implementation.objects.aggregate(latest=Max("updated_at"))["latest"]
         for url in (PAGE, csv_url("matrix"), excel_url("faktoren"), API_MATRIX, API_AGGREGATES):
             response = self.client.get(url)
-            self.assertEqual(response["Last-Modified"], http_date(at(2026, 4, 10).timestamp()))
+            self.assertEqual(response["Last-Modified"], http_date(latest.timestamp()))
+            self.assertIn("no-cache", response["Cache-Control"])
             again = self.client.get(url, headers={"if-modified-since": response["Last-Modified"]})
             self.assertEqual(again.status_code, 304, url)
 
@@ -253,9 +256,16 @@ class DownloadFormatTests(OpenDataTestCase):
         self.assertNotEqual(response["ETag"], etag)
         self.assertIn("nachgetragen", response.content.decode())
 
+    def test_a_new_stichtag_changes_the_page_etag(self):
+        etag = self.client.get(PAGE)["ETag"]
+        Stichtag.objects.create(date=date(2026, 6, 30), label="H1")
+        response = self.client.get(PAGE, headers={"if-none-match": etag})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "?stichtag=2026-06-30")
+
     def test_a_change_makes_the_data_modified_again(self):
         last_modified = self.client.get(API_MATRIX)["Last-Modified"]
-        change(self.b2, self.editor, at(2026, 5, 1), status=Status.DONE)
+        change(self.b2, self.editor, timezone.now(), status=Status.DONE)
         response = self.client.get(API_MATRIX, headers={"if-modified-since": last_modified})
         self.assertEqual(response.status_code, 200)
 
@@ -300,35 +310,37 @@ class LeakTests(OpenDataTestCase):
 
 class QueryCountTests(OpenDataTestCase):
     def test_page(self):
-        # last change, first matrix row (example), factors, jobcenters, Stichtage
-        with self.assertNumQueries(5):
+        # data state (implementations, catalogue, districts: 3), Stichtage, first matrix
+        # row (example), factors, jobcenters
+        with self.assertNumQueries(7):
             self.client.get(PAGE)
 
     def test_matrix_downloads(self):
         for url in (csv_url("matrix"), excel_url("matrix"), json_url("matrix"), API_MATRIX):
-            with self.assertNumQueries(2):  # last change, matrix rows
+            with self.assertNumQueries(4):  # data state (3), matrix rows
                 self.client.get(url, {"faktor": 1})
-            with self.assertNumQueries(2):  # last change, matrix rows as of the Stichtag
+            with self.assertNumQueries(4):  # data state (3), matrix rows as of the Stichtag
                 self.client.get(url, {"stichtag": "2026-03-31"})
 
     def test_aggregate_downloads(self):
         for dataset in ("faktoren", "jobcenter", "handlungsfelder"):
-            with self.assertNumQueries(3):  # last change, grouped counts, factors/jc/themes
+            with self.assertNumQueries(5):  # data state (3), grouped counts, factors/jc/themes
                 self.client.get(csv_url(dataset))
-            with self.assertNumQueries(3):  # the same from the history
+            with self.assertNumQueries(5):  # the same from the history
                 self.client.get(json_url(dataset), {"stichtag": "2026-03-31"})
 
     def test_aggregates_api(self):
-        # last change; per factor, jobcenter, theme: grouped counts + the list (6)
-        with self.assertNumQueries(7):
+        # data state (3); per factor, jobcenter, theme: grouped counts + the list (6)
+        with self.assertNumQueries(9):
             self.client.get(API_AGGREGATES)
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(9):
             self.client.get(API_AGGREGATES, {"stichtag": "2026-03-31"})
 
     def test_not_modified_costs_one_query(self):
         last_modified = self.client.get(API_MATRIX)["Last-Modified"]
-        with self.assertNumQueries(1):  # last change
-            self.client.get(API_AGGREGATES, headers={"if-modified-since": last_modified})
+        with self.assertNumQueries(3):  # data state (implementations, catalogue, districts)
+            response = self.client.get(API_AGGREGATES, headers={"if-modified-since": last_modified})
+        self.assertEqual(response.status_code, 304)
 
 
 class QueryCountAt100Tests(QueryCountTests):
