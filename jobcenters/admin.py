@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.db.models import BooleanField, Case, When
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
@@ -67,6 +68,15 @@ class ScopedNotFoundMixin:
         return obj
 
 
+class AssumeHttpsMixin:
+    """A link typed without a scheme is taken as https:// (Django 6's default)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
     list_display = ("ags", "name", "kind", "regierungsbezirk", "model")
@@ -80,7 +90,7 @@ class DistrictAdmin(admin.ModelAdmin):
 
 
 @admin.register(Jobcenter)
-class JobcenterAdmin(ScopedNotFoundMixin, admin.ModelAdmin):
+class JobcenterAdmin(ScopedNotFoundMixin, AssumeHttpsMixin, admin.ModelAdmin):
     list_display = ("name", "ags", "option_since", "editor_link")
     list_select_related = ("district",)
     search_fields = ("name", "district__name", "district__ags")
@@ -190,7 +200,7 @@ class ImplementationHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(Implementation)
-class ImplementationAdmin(ScopedNotFoundMixin, SimpleHistoryAdmin):
+class ImplementationAdmin(ScopedNotFoundMixin, AssumeHttpsMixin, SimpleHistoryAdmin):
     form = ImplementationAdminForm
     list_display = (
         "jobcenter",

@@ -4,6 +4,7 @@ import datetime
 from collections import defaultdict
 
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -122,6 +123,13 @@ def find_conflicts(stale):
     }
 
 
+def formfield(db_field, **kwargs):
+    """Model form fields; a link typed without a scheme is taken as https://."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class ImplementationForm(forms.ModelForm):
     """One implementation row. Carries the version it was loaded at; a save from an
     older version is refused with a description of what changed meanwhile."""
@@ -135,6 +143,7 @@ class ImplementationForm(forms.ModelForm):
     class Meta:
         model = Implementation
         fields = EDITABLE_FIELDS
+        formfield_callback = formfield
         field_classes = {
             "not_applicable_reason": NormalizedTextField,
             "public_note": NormalizedTextField,
