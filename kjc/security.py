@@ -7,6 +7,7 @@ Unlocking an account: the coordination office deletes the entry in the admin und
     manage.py axes_reset            (every lock)
 """
 
+import ipaddress
 import time
 
 from axes.backends import AxesStandaloneBackend
@@ -30,6 +31,29 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request):
+    """The client's address for the lockout count (settings.AXES_CLIENT_IP_CALLABLE).
+
+    Behind KJC_TRUSTED_PROXIES reverse proxies, REMOTE_ADDR is the proxy's address for
+    everybody; the client's is then the entry that the outermost trusted proxy appended
+    to X-Forwarded-For. Entries further left come from the client and could be forged,
+    so they are never used.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    trusted = settings.KJC_TRUSTED_PROXIES
+    if not trusted:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < trusted:
+        return remote
+    candidate = forwarded[-trusted]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 # Epoch second at which the signed-in session ends unless the user does something;

@@ -238,6 +238,35 @@ class LockoutTests(PersonaTestCase):
         self.assertEqual(self.post_login("staff-a", PASSWORD).status_code, 429)
         self.assertTrue(reverse("admin:login").startswith("/" + settings.KJC_ADMIN_PATH))
 
+    @override_settings(KJC_TRUSTED_PROXIES=1)
+    def test_behind_a_proxy_the_forwarded_address_counts(self):
+        def via_proxy(password, forwarded_for):
+            return self.client.post(
+                reverse("admin:login"),
+                {"username": "staff-a", "password": password},
+                REMOTE_ADDR="127.0.0.1",
+                HTTP_X_FORWARDED_FOR=forwarded_for,
+            )
+
+        for _ in range(5):
+            # The attacker forges a left-hand entry; the proxy appends the real address.
+            response = via_proxy("wrong-password-123", f"10.9.9.9, {ATTACKER}")
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual(AccessAttempt.objects.get().ip_address, ATTACKER)
+        # A colleague behind the same proxy is not locked out.
+        self.assertEqual(via_proxy(PASSWORD, OTHER_ADDRESS).status_code, 302)
+
+    def test_without_trusted_proxies_the_header_is_ignored(self):
+        for _ in range(5):
+            self.client.post(
+                reverse("admin:login"),
+                {"username": "staff-a", "password": "wrong-password-123"},
+                REMOTE_ADDR=ATTACKER,
+                HTTP_X_FORWARDED_FOR=OTHER_ADDRESS,
+            )
+        self.assertEqual(AccessAttempt.objects.get().ip_address, ATTACKER)
+        self.assertEqual(self.post_login("staff-a", PASSWORD).status_code, 429)
+
     def test_test_client_logins_still_check_the_password(self):
         self.assertFalse(self.client.login(username="staff-a", password="wrong-password-123"))
         self.assertTrue(self.client.login(username="staff-a", password=PASSWORD))
