@@ -19,11 +19,16 @@ STATUS_ORDER = [
 ]
 
 
+STATUS_VALUES = tuple(Status.values)
+
+
 class PublicSummary(StatusSummary):
     """Status counts of a group plus what the public pages show beside them."""
 
-    def __init__(self, counts=None):
-        super().__init__(counts)
+    def __init__(self):
+        # Not super().__init__(): Status.values is rebuilt on every access, and the
+        # large pages make hundreds of these.
+        self.counts = dict.fromkeys(STATUS_VALUES, 0)
         self.demo = 0
         self.latest = None
 
@@ -52,7 +57,10 @@ def summaries_by(queryset, key):
         )
     )
     for row in rows:
-        result.setdefault(row[key], PublicSummary()).add_row(row)
+        summary = result.get(row[key])
+        if summary is None:
+            summary = result[row[key]] = PublicSummary()
+        summary.add_row(row)
     return result
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from factors.models import Factor
 from jobcenters.models import District, Implementation, Jobcenter, OperatingModel, Status
 
+from . import rows as table_rows
 from . import svg
 from .filters import DistrictFilter, FactorFilter, MatrixFilterForm
 from .freshness import data_state, public_page, static_page
@@ -120,7 +121,7 @@ def home(request):
         jobcenter = jobcenter_of(district)
         if jobcenter is None:
             continue
-        summary = by_jobcenter.get(jobcenter.pk, PublicSummary())
+        summary = by_jobcenter.get(jobcenter.pk) or PublicSummary()
         rows.append(
             {
                 "district": district,
@@ -175,7 +176,7 @@ def home(request):
             "done_share": percent(total.done_share),
             "figures": figures,
             "theme_rows": theme_rows,
-            "rows": rows,
+            "share_rows": table_rows.share_rows(rows),
             "map": _map(
                 "map-home",
                 _("Map of Hesse: share of implemented factors per district"),
@@ -205,7 +206,7 @@ def factor_list(request):
     )  # query: status counts per factor
     rows = []
     for factor in factors:
-        summary = summaries.get(factor.pk, PublicSummary())
+        summary = summaries.get(factor.pk) or PublicSummary()
         rows.append(
             {
                 "factor": factor,
@@ -270,7 +271,7 @@ def factor_detail(request, number):
         "public/factor_detail.html",
         {
             "factor": factor,
-            "rows": rows,
+            "jobcenter_rows": table_rows.factor_jobcenter_rows(rows),
             "done_rows": done,
             "summary": summary,
             "counts": [(s, n) for s, n in summary.ordered_counts if n],
@@ -303,7 +304,7 @@ def jobcenter_list(request):
             if district.model == OperatingModel.JOINT:
                 joint.append(district)
             continue
-        summary = summaries.get(jobcenter.pk, PublicSummary())
+        summary = summaries.get(jobcenter.pk) or PublicSummary()
         rows.append(
             {
                 "district": district,
@@ -319,7 +320,8 @@ def jobcenter_list(request):
         "public/jobcenter_list.html",
         {
             "filter": district_filter,
-            "rows": rows,
+            "rows": table_rows.jobcenter_list_rows(rows),
+            "count": len(rows),
             "joint": joint,
             "demo": any(row["summary"].demo for row in rows),
         },
