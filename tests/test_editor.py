@@ -57,6 +57,13 @@ class EditorAccessTests(EditorTestCase):
         ags = self.jobcenter_a.district.ags
         self.assertContains(response, reverse("jobcenters:import_status", args=[ags]))
 
+    def test_page_is_ready_for_a_strict_content_security_policy(self):
+        self.login(self.staff_a)
+        html = self.client.get(editor_url(self.jobcenter_a)).content.decode()
+        self.assertNotIn(" style=", html)
+        self.assertNotRegex(html, r"<script(?![^>]*\bsrc=)")
+        self.assertNotRegex(html, r" on[a-z]+=")
+
     def test_outsider_gets_404_on_get_and_post(self):
         self.login(self.staff_b)
         self.assertEqual(self.client.get(editor_url(self.jobcenter_a)).status_code, 404)
