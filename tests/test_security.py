@@ -336,6 +336,15 @@ class PasswordAndSessionTests(PersonaTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertIn(reverse("admin:login"), response["Location"])
 
+    def test_pages_carry_the_warning_for_signed_in_users_only(self):
+        response = self.client.get(reverse("public:home"))
+        self.assertNotContains(response, 'id="session-timeout"')
+        self.real_login()
+        response = self.client.get(reverse("reports:dashboard"), secure=True)
+        expires_at = self.client.session[security.SESSION_EXPIRES_AT]
+        self.assertContains(response, f'data-session-expires-at="{expires_at}"')
+        self.assertContains(response, "js/session-timeout.js")
+
     def test_refresh_rule(self):
         age, step = settings.SESSION_COOKIE_AGE, settings.KJC_SESSION_REFRESH_SECONDS
         session = {"_auth_user_id": "1", security.SESSION_EXPIRES_AT: 10_000 + age}
