@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -57,15 +57,28 @@ def display_value(field_name, value):
     return Truncator(str(value)).chars(80)
 
 
+def widget_value(value):
+    """A stored value as a form field would send it back."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
 class Conflict:
     """What others changed on one row since the version an editor loaded."""
 
     def __init__(self, records, since_version, current, fields=EDITABLE_FIELDS):
         base = next((r for r in records if r.version == since_version), None)
         newer = [r for r in records if r.version > since_version]
+        # The values the editor started from (None if that version left no history
+        # entry) and the values stored now.
+        self.base = {name: getattr(base, name) for name in EDITABLE_FIELDS} if base else None
+        self.current = {name: getattr(current, name) for name in EDITABLE_FIELDS}
         self.authors = sorted({str(r.history_user) for r in newer if r.history_user})
         self.when = newer[-1].history_date if newer else current.updated_at
-        labels = {f.name: f.verbose_name for f in Implementation._meta.fields}
+        labels = {f.name: capfirst(f.verbose_name) for f in Implementation._meta.fields}
         if base and newer:
             delta = newer[-1].diff_against(base, included_fields=list(EDITABLE_FIELDS))
             self.changes = [
@@ -88,11 +101,20 @@ class Conflict:
                 gettext("%(field)s now %(value)s") % {"field": label, "value": new}
                 for label, _old, new in self.changes
             )
-        return gettext(
-            "Someone else (%(users)s, %(when)s) changed this entry after you opened it, so "
-            "your change was not saved. What changed: %(changes)s. Your input is kept below: "
-            "check it and save again to replace the current values."
-        ) % {
+        if self.base is not None:
+            text = gettext(
+                "Someone else (%(users)s, %(when)s) changed this entry after you opened it, "
+                "so your change was not saved. What changed: %(changes)s. Below, your own "
+                "changes are kept and the other changes are filled in wherever you changed "
+                "nothing: check them and save again."
+            )
+        else:
+            text = gettext(
+                "Someone else (%(users)s, %(when)s) changed this entry after you opened it, "
+                "so your change was not saved. What changed: %(changes)s. Your input is kept "
+                "below: check it and save again to replace the current values."
+            )
+        return text % {
             "users": ", ".join(self.authors) or gettext("unknown"),
             "when": date_format(localtime(self.when), "SHORT_DATETIME_FORMAT"),
             "changes": changes or gettext("no visible field"),
@@ -204,4 +226,12 @@ class ImplementationForm(forms.ModelForm):
         self.conflict = conflict
         data = self.data.copy()
         data[self.add_prefix("version")] = str(current_version)
+        if conflict.base is not None:
+            # Fields this editor left as they were take the other person's new value,
+            # so saving again only applies this editor's own changes.
+            for name in EDITABLE_FIELDS:
+                if name not in self.fields or name not in self.cleaned_data:
+                    continue
+                if self.cleaned_data[name] == conflict.base[name]:
+                    data[self.add_prefix(name)] = widget_value(conflict.current[name])
         self.data = data

@@ -294,38 +294,45 @@ class ValidationTests(AdminTestCase):
 class ConflictTests(AdminTestCase):
     def test_second_save_is_refused_and_shows_what_changed(self):
         row = self.row(self.jobcenter_a)
-        # Both open the form at version 1 ...
-        self.login(self.staff_a)
-        loaded = form_data(row)
-        # ... the coordinator saves first ...
         update_implementation(
             implementation=row,
             values={"status": Status.PLANNED, "public_note": "Start 2027"},
             expected_version=1,
             user=self.coordinator,
         )
+        row.refresh_from_db()
+        # Staff and coordinator both open the form at version 2 ...
+        self.login(self.staff_a)
+        loaded = form_data(row)
+        # ... the coordinator saves first ...
         update_implementation(
             implementation=row,
-            values={"status": Status.DONE},
+            values={"status": Status.DONE, "internal_note": "Bescheid liegt vor"},
             expected_version=2,
             user=self.coordinator,
         )
-        # ... and the second save, from version 2, is refused.
-        loaded.update(status=Status.IN_PROGRESS, progress=40, version=2)
+        # ... and the staff member's save, from version 2, is refused.
+        loaded.update(status=Status.IN_PROGRESS, progress=40)
         response = self.client.post(change_url(row), loaded)
         self.assertEqual(response.status_code, 200)
         row.refresh_from_db()
         self.assertEqual((row.status, row.version), (Status.DONE, 3))
-        form = response.context["adminform"].form
-        message = " ".join(form.non_field_errors())
+        message = " ".join(response.context["adminform"].form.non_field_errors())
         self.assertIn("coordinator", message)
         self.assertIn(f"{Status.PLANNED.label} → {Status.DONE.label}", message)
-        # The kept input now carries the current version: saving again is deliberate.
+        self.assertIn("Internal note: – → Bescheid liegt vor", message)
+        self.assertContains(response, "Bescheid liegt vor")
+        # The form now carries the current version, the staff member's own change and
+        # the coordinator's note: saving again is deliberate and loses nobody's work.
         self.assertContains(response, 'name="version" value="3"')
-        again = self.client.post(change_url(row), dict(loaded, version=3))
-        self.assertEqual(again.status_code, 302)
+        form = response.context["adminform"].form
+        again = {name: form.data[name] for name in loaded}
+        self.assertEqual(again["status"], Status.IN_PROGRESS)
+        self.assertEqual(again["internal_note"], "Bescheid liegt vor")
+        self.assertEqual(self.client.post(change_url(row), again).status_code, 302)
         row.refresh_from_db()
-        self.assertEqual((row.status, row.version), (Status.IN_PROGRESS, 4))
+        self.assertEqual((row.status, row.progress, row.version), (Status.IN_PROGRESS, 40, 4))
+        self.assertEqual((row.internal_note, row.public_note), ("Bescheid liegt vor", "Start 2027"))
 
     def test_conflict_without_a_base_entry_names_current_values(self):
         row = self.row(self.jobcenter_a)
