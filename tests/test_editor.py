@@ -226,6 +226,33 @@ class EditorSaveTests(EditorTestCase):
         theirs.refresh_from_db()
         self.assertEqual((theirs.status, theirs.version), (Status.IN_PROGRESS, 3))
 
+    def test_conflict_keeps_own_changes_and_takes_over_the_others(self):
+        row = self.row(self.jobcenter_a, 1)
+        update_implementation(
+            implementation=row, values={"status": Status.PLANNED}, expected_version=1, user=None
+        )
+        self.login(self.staff_a)
+        loaded = editor_data(self.jobcenter_a)  # at version 2
+        update_implementation(
+            implementation=row,
+            values={"public_note": "Kooperation mit der VHS"},
+            expected_version=2,
+            user=self.coordinator,
+        )
+        loaded[f"row-{row.pk}-status"] = Status.IN_PROGRESS
+        loaded[f"row-{row.pk}-progress"] = 20
+        response = self.client.post(editor_url(self.jobcenter_a), loaded)
+        self.assertContains(response, "Public note: – → Kooperation mit der VHS")
+        form = next(f for f in response.context["invalid_forms"] if f.instance.pk == row.pk)
+        again = dict(loaded)
+        again.update({key: form.data[key] for key in loaded if key.startswith(f"row-{row.pk}-")})
+        self.assertEqual(self.client.post(editor_url(self.jobcenter_a), again).status_code, 302)
+        row.refresh_from_db()
+        self.assertEqual(
+            (row.status, row.progress, row.public_note, row.version),
+            (Status.IN_PROGRESS, 20, "Kooperation mit der VHS", 4),
+        )
+
     def test_rows_of_another_jobcenter_in_the_post_are_ignored(self):
         mine, foreign = self.row(self.jobcenter_a, 1), self.row(self.jobcenter_b, 1)
         self.login(self.staff_a)
