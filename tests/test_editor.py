@@ -4,12 +4,13 @@ from unittest import mock
 
 from django.urls import reverse
 
+from factors.models import Factor
 from jobcenters.forms import ImplementationForm
 from jobcenters.models import Implementation, Status
 from jobcenters.services import update_implementation
 
 from .base import PersonaTestCase
-from .factories import make_user
+from .factories import make_theme, make_user
 
 
 def editor_url(jobcenter):
@@ -296,6 +297,13 @@ class EditorQueryCountTests(EditorTestCase):
 
     factor_count = 35
 
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        # Spread the factors over nine themes, as in the plan.
+        for first in range(5, 36, 4):
+            Factor.objects.filter(number__gte=first).update(theme=make_theme())
+
     def test_get_at_35_factors(self):
         self.login(self.staff_a)
         # 1 session, 2 user, 3 demo-account check (auth backend), 4 group names (role
@@ -304,6 +312,7 @@ class EditorQueryCountTests(EditorTestCase):
         with self.assertNumQueries(6):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, "<fieldset", count=35)
+        self.assertContains(response, '<section class="theme"', count=9)
 
     def test_post_at_35_factors(self):
         rows = list(Implementation.objects.filter(jobcenter=self.jobcenter_a)[:2])
