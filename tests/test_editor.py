@@ -187,7 +187,12 @@ class EditorSaveTests(EditorTestCase):
             "target_date": {"status": Status.PLANNED, "target_date": "31.02.2027"},
             "status": {"status": "fertig"},
         }
-        for field, change in cases.items():
+        huge = {
+            "progress": {"status": Status.IN_PROGRESS, "progress": "9" * 30},
+            "evidence_url": {"status": Status.PLANNED, "evidence_url": "https://x.de/" + "a" * 600},
+            "target_date": {"status": Status.PLANNED, "target_date": "99999-01-01"},
+        }
+        for field, change in [*cases.items(), *huge.items()]:
             with self.subTest(field=field):
                 data = editor_data(self.jobcenter_a, {row.pk: change})
                 response = self.client.post(editor_url(self.jobcenter_a), data)
