@@ -110,11 +110,11 @@ def _map(map_id, title, regions, legend):
 
 @public_page
 def home(request):
-    state = data_state(request)  # queries 1–2 (shared with the conditional GET)
-    districts = districts_with_jobcenters()  # query 3
-    by_jobcenter = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 4
-    themes = themes_with_provisional_flag()  # query 5
-    by_theme = summaries_by(Implementation.objects.all(), "factor__theme_id")  # query 6
+    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
+    districts = districts_with_jobcenters()  # query 4
+    by_jobcenter = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 5
+    themes = themes_with_provisional_flag()  # query 6
+    by_theme = summaries_by(Implementation.objects.all(), "factor__theme_id")  # query 7
 
     rows = []
     for district in districts:
@@ -192,8 +192,8 @@ def home(request):
 
 @public_page
 def factor_list(request):
-    data_state(request)  # queries 1–2
-    # Query 3 (only with a theme filter): validate the chosen theme.
+    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
+    # One more query only with a theme filter: validating the chosen theme.
     factor_filter = FactorFilter(
         request.GET or None,
         queryset=Factor.objects.in_catalogue_order().annotate(
@@ -221,6 +221,7 @@ def factor_list(request):
         request,
         "public/factor_list.html",
         {
+            "latest": state["latest"],
             "filter": factor_filter,
             "rows": rows,
             "provisional": any(f.catalogue_provisional for f in factors),
@@ -231,16 +232,16 @@ def factor_list(request):
 
 @public_page
 def factor_detail(request, number):
-    data_state(request)  # queries 1–2
+    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
     factor = get_object_or_404(
         Factor.objects.select_related("theme").annotate(catalogue_provisional=unverified_exists()),
         number=number,
-    )  # query 3
-    districts = districts_with_jobcenters()  # query 4
+    )  # query 4
+    districts = districts_with_jobcenters()  # query 5
     implementations = {
         i.jobcenter_id: i
         for i in Implementation.objects.filter(factor=factor).only(*PUBLIC_IMPLEMENTATION_FIELDS)
-    }  # query 5
+    }  # query 6
     rows = []
     for district in districts:
         jobcenter = jobcenter_of(district)
@@ -270,6 +271,7 @@ def factor_detail(request, number):
         request,
         "public/factor_detail.html",
         {
+            "latest": state["latest"],
             "factor": factor,
             "jobcenter_rows": table_rows.factor_jobcenter_rows(rows),
             "done_rows": done,
@@ -291,12 +293,12 @@ def factor_detail(request, number):
 
 @public_page
 def jobcenter_list(request):
-    data_state(request)  # queries 1–2
+    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
     district_filter = DistrictFilter(
         request.GET or None, queryset=District.objects.select_related("jobcenter").order_by("ags")
-    )  # query 3: the Regierungsbezirk choices
-    districts = list(district_filter.qs)  # query 4: districts with their jobcenter
-    summaries = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 5
+    )  # query 4: the Regierungsbezirk choices
+    districts = list(district_filter.qs)  # query 5: districts with their jobcenter
+    summaries = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 6
     rows, joint = [], []
     for district in districts:
         jobcenter = jobcenter_of(district)
@@ -319,6 +321,7 @@ def jobcenter_list(request):
         request,
         "public/jobcenter_list.html",
         {
+            "latest": state["latest"],
             "filter": district_filter,
             "rows": table_rows.jobcenter_list_rows(rows),
             "count": len(rows),
@@ -330,13 +333,13 @@ def jobcenter_list(request):
 
 @public_page
 def jobcenter_detail(request, ags):
-    data_state(request)  # queries 1–2
+    data_state(request)  # queries 1–3 (shared with the conditional GET)
     jobcenter = get_object_or_404(
         Jobcenter.objects.select_related("district").annotate(
             catalogue_provisional=unverified_exists()
         ),
         district__ags=ags,
-    )  # query 3
+    )  # query 4
     implementations = list(
         Implementation.objects.filter(jobcenter=jobcenter)
         .select_related("factor__theme")
@@ -350,7 +353,7 @@ def jobcenter_detail(request, ags):
             "factor__theme__order",
         )
         .order_by("factor__theme__order", "factor__theme__number", "factor__number")
-    )  # query 4
+    )  # query 5
     groups = []
     for impl in implementations:
         theme = impl.factor.theme
@@ -385,17 +388,18 @@ def jobcenter_detail(request, ags):
 
 @public_page
 def matrix(request):
-    data_state(request)  # queries 1–2
-    form = MatrixFilterForm(request.GET or None)  # query 3: Regierungsbezirk choices
+    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
+    form = MatrixFilterForm(request.GET or None)  # query 4: Regierungsbezirk choices
     theme = regierungsbezirk = None
     if form.is_valid():  # query (only with a theme chosen): validate the theme
         theme = form.cleaned_data["theme"]
         regierungsbezirk = form.cleaned_data["regierungsbezirk"] or None
-    table = build_matrix(theme=theme, regierungsbezirk=regierungsbezirk)  # queries 4–6
+    table = build_matrix(theme=theme, regierungsbezirk=regierungsbezirk)  # queries 5–7
     return render(
         request,
         "public/matrix.html",
         {
+            "latest": state["latest"],
             "form": form,
             "table": table,
             "legend": status_legend(),

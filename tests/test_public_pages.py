@@ -141,10 +141,18 @@ class PublicPageTests(PublicDataMixin, TestCase):
     def test_unknown_factor_and_jobcenter_are_404(self):
         self.assertEqual(self.client.get("/faktoren/35/").status_code, 404)
         self.assertEqual(self.client.get("/faktoren/0/").status_code, 404)
+        self.assertEqual(self.client.get("/faktoren/99999999999999999999/").status_code, 404)
         self.assertEqual(self.client.get("/jobcenter/99999/").status_code, 404)
         self.assertEqual(self.client.get("/jobcenter/abc/").status_code, 404)
         # A gE district has no jobcenter page.
         self.assertEqual(self.client.get("/jobcenter/06411/").status_code, 404)
+
+    def test_data_pages_show_the_date_of_the_latest_change(self):
+        for name, args in DATA_PAGES:
+            if name == "public:jobcenter_detail":
+                continue  # shows the jobcenter's own last update instead
+            with self.subTest(name):
+                self.assertContains(self.get(name, args), "As of: 24.11.2026")
 
     def test_home_figures_date_and_notices(self):
         response = self.get("public:home")

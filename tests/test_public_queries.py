@@ -76,6 +76,12 @@ class QueryCountMixin:
                     response = self.client.get(reverse(name, args=args))
                 self.assertEqual(response.status_code, 200)
 
+    def test_matrix_has_one_cell_per_jobcenter_and_factor(self):
+        html = self.client.get(reverse("public:matrix")).content.decode()
+        self.assertEqual(html.count('<td class="st '), self.jobcenters * self.factors)
+        html = self.client.get(reverse("public:jobcenter_list")).content.decode()
+        self.assertEqual(html.count('<tr><th scope="row">'), self.jobcenters)
+
     def test_filtered_query_counts(self):
         theme = Factor.objects.get(number=1).theme_id
         for (name, param), expected in FILTERED.items():
