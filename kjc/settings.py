@@ -197,6 +197,10 @@ AXES_DISABLE_ACCESS_LOG = True
 # behind a proxy every client would then count as the proxy's address.
 KJC_TRUSTED_PROXIES = env_int("KJC_TRUSTED_PROXIES", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "kjc.security.client_ip"
+# Failures and lockouts are logged (WARNING); each successful login and the start-up
+# banner on every manage.py command are not.
+AXES_VERBOSE = False
+LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}
 
 # Signed-in sessions end after this many minutes without a request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=2) * 60
