@@ -173,12 +173,20 @@ CHANGE_FIELDS = (
 
 @dataclass
 class Change:
-    record: HistoricalImplementation
-    fields: list  # [(label, old, new)]
+    """One history entry: when, who, which row, and its changed fields (label, old, new)."""
+
+    history_id: int
+    when: datetime
+    history_type: str
+    user_name: str
+    jobcenter_id: int
+    jobcenter: str
+    factor_number: int
+    fields: list
 
     @property
     def created(self):
-        return self.record.history_type == "+"
+        return self.history_type == "+"
 
 
 def _display(name, value):
@@ -189,9 +197,16 @@ def _display(name, value):
     return value
 
 
+def _user_name(row):
+    full = f"{row['history_user__first_name']} {row['history_user__last_name']}".strip()
+    return full or row["history_user__username"] or ""
+
+
 def changes_since(since, implementations=None, *, limit=200):
     """(changes, total): the latest `limit` history entries after `since`, each with its
-    changed fields old → new. Two queries (the entries, their predecessors) + one count.
+    changed fields old → new. Three queries: the count, the entries, their predecessors.
+
+    Plain values, not model instances: a page lists up to `limit` entries.
     """
     if implementations is None:
         implementations = Implementation.objects.all()
@@ -208,33 +223,55 @@ def changes_since(since, implementations=None, *, limit=200):
         id__in=implementations.order_by().values("pk"), history_date__gt=since
     )
     total = entries.count()
+    latest = entries.annotate(previous_id=Subquery(previous)).order_by(
+        "-history_date", "-history_id"
+    )
     records = list(
-        entries.annotate(previous_id=Subquery(previous))
-        .select_related("jobcenter", "factor", "history_user")
-        .order_by("-history_date", "-history_id")[:limit]
+        latest.values(
+            "history_id",
+            "history_date",
+            "history_type",
+            "previous_id",
+            "jobcenter_id",
+            "jobcenter__name",
+            "factor__number",
+            "history_user__username",
+            "history_user__first_name",
+            "history_user__last_name",
+            *CHANGE_FIELDS,
+        )[:limit]
     )
     # One query whatever the records, so the page's query count does not depend on the data.
     older = {
-        h.history_id: h
-        for h in HistoricalImplementation.objects.filter(
-            history_id__in=entries.annotate(previous_id=Subquery(previous))
-            .order_by("-history_date", "-history_id")
-            .values("previous_id")[:limit]
-        )
+        row["history_id"]: row
+        for row in HistoricalImplementation.objects.filter(
+            history_id__in=latest.values("previous_id")[:limit]
+        ).values("history_id", *CHANGE_FIELDS)
     }
     labels = {f.name: f.verbose_name for f in Implementation._meta.fields}
     changes = []
     for record in records:
-        before = older.get(record.previous_id)
-        fields = []
-        for name in CHANGE_FIELDS:
-            new = getattr(record, name)
-            old = getattr(before, name) if before else None
-            if before is None and name != "status":
-                continue
-            if old != new:
-                fields.append((labels[name], _display(name, old), _display(name, new)))
-        changes.append(Change(record=record, fields=fields))
+        before = older.get(record["previous_id"])
+        if before is None:  # a new row: its status is what matters
+            fields = [(labels["status"], "–", _display("status", record["status"]))]
+        else:
+            fields = [
+                (labels[name], _display(name, before[name]), _display(name, record[name]))
+                for name in CHANGE_FIELDS
+                if before[name] != record[name]
+            ]
+        changes.append(
+            Change(
+                history_id=record["history_id"],
+                when=record["history_date"],
+                history_type=record["history_type"],
+                user_name=_user_name(record),
+                jobcenter_id=record["jobcenter_id"],
+                jobcenter=record["jobcenter__name"] or "",
+                factor_number=record["factor__number"],
+                fields=fields,
+            )
+        )
     return changes, total
 
 

@@ -71,10 +71,10 @@ def dashboard_workbook(dash):
         [_("When"), _("Who"), _("Jobcenter"), _("Factor"), _("Field"), _("Old"), _("New")],
         [
             (
-                _local(c.record.history_date),
-                c.record.history_user.get_username() if c.record.history_user else "",
-                c.record.jobcenter.name if c.record.jobcenter else "",
-                c.record.factor.number if c.record.factor else "",
+                _local(c.when),
+                c.user_name,
+                c.jobcenter,
+                c.factor_number,
                 str(label),
                 str(old),
                 str(new),
