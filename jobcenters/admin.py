@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
-from django.db.models import BooleanField, Case, When
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -97,16 +97,13 @@ class JobcenterAdmin(ScopedNotFoundMixin, AssumeHttpsMixin, admin.ModelAdmin):
     ordering = ("district__ags",)
 
     def get_queryset(self, request):
-        editable = Case(
-            When(pk__in=editable_ids(request), then=True),
-            default=False,
-            output_field=BooleanField(),
-        )
+        user = request.user
+        editable = Jobcenter.objects.editable_by(user).filter(pk=OuterRef("pk"))
         return (
             super()
             .get_queryset(request)
-            .filter(pk__in=visible_ids(request))
-            .annotate(user_may_edit=editable)
+            .filter(pk__in=Jobcenter.objects.visible_to(user))
+            .annotate(user_may_edit=Exists(editable))
         )
 
     def has_delete_permission(self, request, obj=None):
