@@ -141,7 +141,7 @@ class StaffMembershipAdmin(admin.ModelAdmin):
 
 User = get_user_model()
 if admin.site.is_registered(User):
-    _BaseUserAdmin = type(admin.site._registry[User])
+    _BaseUserAdmin = type(admin.site.get_model_admin(User))
     admin.site.unregister(User)
 else:
     _BaseUserAdmin = UserAdmin
@@ -180,10 +180,6 @@ class StaleFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ImplementationAdminForm(ImplementationForm):
-    pass
-
-
 class ImplementationHistoryHelper(HistoricalRecordContextHelper):
     """History shows what people edited, as people read it (status labels, German dates),
     not the bookkeeping fields (version, updated at) that change with every save."""
@@ -198,7 +194,7 @@ class ImplementationHistoryHelper(HistoricalRecordContextHelper):
 
 @admin.register(Implementation)
 class ImplementationAdmin(ScopedNotFoundMixin, AssumeHttpsMixin, SimpleHistoryAdmin):
-    form = ImplementationAdminForm
+    form = ImplementationForm
     list_display = (
         "jobcenter",
         "factor_number",
@@ -271,6 +267,8 @@ class ImplementationAdmin(ScopedNotFoundMixin, AssumeHttpsMixin, SimpleHistoryAd
         return obj is None or obj.jobcenter_id in editable_ids(request)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # jobcenter is read-only on the form; should it ever become editable, its
+        # choices are still only the user's own jobcenters.
         if db_field.name == "jobcenter":
             kwargs["queryset"] = Jobcenter.objects.editable_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
