@@ -179,6 +179,15 @@ class LockoutTests(PersonaTestCase):
         response = self.fail(5)
         self.assertContains(response, 'href="mailto:koordination@example.org"', status_code=429)
 
+    @override_settings(KJC_OPERATOR_EMAIL="")
+    def test_lock_page_links_the_contact_page_without_an_address(self):
+        response = self.fail(5)
+        self.assertEqual(response.status_code, 429)
+        html = response.content.decode()
+        main = html[html.index("<main") : html.index("</main>")]
+        self.assertIn(f'href="{reverse("public:contact")}"', main)
+        self.assertNotIn("mailto:", main)
+
     def test_success_resets_the_count(self):
         self.fail(4)
         self.assertEqual(self.post_login("staff-a", PASSWORD).status_code, 302)
