@@ -235,3 +235,10 @@ class ImplementationForm(forms.ModelForm):
                 if self.cleaned_data[name] == conflict.base[name]:
                     data[self.add_prefix(name)] = widget_value(conflict.current[name])
         self.data = data
+
+
+class EditorRowForm(ImplementationForm):
+    """One row of the one-screen editor."""
+
+    # One legend at the top of the page explains the statuses, not 35 copies.
+    status_help = False

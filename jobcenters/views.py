@@ -9,14 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .forms import ImplementationForm, find_conflicts
+from .forms import EditorRowForm, find_conflicts
 from .models import Implementation, Jobcenter, Status
 from .services import EditConflict, update_implementation
-
-
-class EditorRowForm(ImplementationForm):
-    # One legend at the top of the page explains the statuses, not 35 copies.
-    status_help = False
 
 
 @require_safe
