@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -133,11 +132,12 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None):
     if limit:
         source = source[:limit]
     labels = german_status_labels()
+    fields = list(_MATRIX_FIELDS.items())
     rows = []
     for record in source:
-        row = {key: record[field] for key, field in _MATRIX_FIELDS.items()}
+        row = {key: record[field] for key, field in fields}
         row["status_label"] = labels.get(row["status"], row["status"])
-        rows.append({c.key: row[c.key] for c in MATRIX_COLUMNS})
+        rows.append(row)
     return rows
 
 
@@ -229,36 +229,53 @@ DATASET_ROWS = {
 # --- serialisation ---------------------------------------------------------------------
 
 
-def _iso(value, kind):
-    if value is None:
-        return None
-    if kind == "datetime":
-        return timezone.localtime(value).isoformat(timespec="seconds")
-    if kind == "date":
-        return value.isoformat()
-    return value
+def _converters(columns, *, excel=False, for_json=False):
+    """One function per column turning a value into its JSON or CSV form.
 
+    Built once per response: the time zone is looked up once, not once per cell.
+    """
+    tz = timezone.get_current_timezone()
 
-def to_json_rows(rows, columns):
-    return [{c.key: _iso(row[c.key], c.kind) for c in columns} for row in rows]
+    def datetime_(value):
+        if value is None:
+            return None if for_json else ""
+        local = value.astimezone(tz)
+        if excel:
+            return local.strftime("%d.%m.%Y %H:%M")
+        return local.isoformat(timespec="seconds")
 
+    def date_(value):
+        if value is None:
+            return None if for_json else ""
+        return value.strftime("%d.%m.%Y") if excel else value.isoformat()
 
-def _csv_value(value, kind, *, excel):
-    if value is None:
-        return ""
-    if kind == "bool":
+    def float_(value):
+        if value is None:
+            return None if for_json else ""
+        if for_json:
+            return value
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if excel else text
+
+    def bool_(value):
+        if for_json:
+            return value
         if excel:
             return "ja" if value else "nein"
         return "true" if value else "false"
-    if kind == "float":
-        text = f"{value:.1f}"
-        return text.replace(".", ",") if excel else text
-    if kind == "date" and isinstance(value, date):
-        return value.strftime("%d.%m.%Y") if excel else value.isoformat()
-    if kind == "datetime" and isinstance(value, datetime):
-        local = timezone.localtime(value)
-        return local.strftime("%d.%m.%Y %H:%M") if excel else local.isoformat(timespec="seconds")
-    return value
+
+    def plain(value):
+        if value is None and not for_json:
+            return ""
+        return value
+
+    kinds = {"datetime": datetime_, "date": date_, "float": float_, "bool": bool_}
+    return [(c.key, kinds.get(c.kind, plain)) for c in columns]
+
+
+def to_json_rows(rows, columns):
+    converters = _converters(columns, for_json=True)
+    return [{key: convert(row[key]) for key, convert in converters} for row in rows]
 
 
 def to_csv(rows, columns, *, excel=False):
@@ -269,8 +286,8 @@ def to_csv(rows, columns, *, excel=False):
         out.write("\ufeff")
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
     writer.writerow([c.key for c in columns])
-    for row in rows:
-        writer.writerow([_csv_value(row[c.key], c.kind, excel=excel) for c in columns])
+    converters = _converters(columns, excel=excel)
+    writer.writerows([convert(row[key]) for key, convert in converters] for row in rows)
     return out.getvalue()
 
 
@@ -278,7 +295,11 @@ def meta(*, dataset, as_of, last_modified):
     return {
         "dataset": dataset,
         "as_of": as_of.isoformat() if as_of else None,
-        "last_modified": _iso(last_modified, "datetime"),
+        "last_modified": (
+            timezone.localtime(last_modified).isoformat(timespec="seconds")
+            if last_modified
+            else None
+        ),
         "licence": LICENCE,
         "attribution": ATTRIBUTION,
     }
