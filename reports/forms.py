@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +18,18 @@ def _not_in_future(value):
         raise ValidationError(_("The date lies in the future."))
 
 
-class ExportParamsForm(forms.Form):
+class ErrorTextMixin:
+    def error_text(self):
+        """All errors as one plain line, for a 400 response without a page."""
+        return " ".join(
+            " ".join(str(m) for m in messages)
+            if name == NON_FIELD_ERRORS
+            else f"{name}: {' '.join(str(m) for m in messages)}"
+            for name, messages in self.errors.items()
+        )
+
+
+class ExportParamsForm(ErrorTextMixin, forms.Form):
     """?stichtag=YYYY-MM-DD&faktor=N&jobcenter=AGS of the downloads and the API."""
 
     stichtag = forms.DateField(
@@ -31,19 +42,12 @@ class ExportParamsForm(forms.Form):
         error_messages={"invalid": _("Give the Kreisschlüssel (AGS) as five digits.")},
     )
 
-    def error_text(self):
-        """All errors as one line, e.g. for a 400 response."""
-        return " ".join(
-            f"{name}: {' '.join(str(m) for m in messages)}"
-            for name, messages in self.errors.items()
-        )
-
 
 # ISO (what <input type="date"> sends) and German, whatever the interface language.
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(ErrorTextMixin, forms.Form):
     as_of = forms.DateField(
         label=_("State as of"),
         required=False,

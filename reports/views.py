@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +14,7 @@ from .forms import DashboardForm, ExportParamsForm
 from .xlsx import XLSX_CONTENT_TYPE, dashboard_workbook
 
 
-def _bad_request(form, *, as_json=False):
-    if as_json:
-        return JsonResponse({"error": form.error_text()}, status=400)
+def _bad_request(form):
     return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
 
 
@@ -128,10 +126,7 @@ def dashboard_xlsx(request):
     """The dashboard's current view (same parameters) as an XLSX workbook."""
     form = DashboardForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        return HttpResponseBadRequest(
-            " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-            content_type="text/plain; charset=utf-8",
-        )
+        return _bad_request(form)
     dash = dashboard_data.build(request.user, form)
     response = HttpResponse(dashboard_workbook(dash), content_type=XLSX_CONTENT_TYPE)
     return _attachment(response, "dashboard", f"{timezone.localdate().isoformat()}.xlsx")

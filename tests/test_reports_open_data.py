@@ -234,6 +234,7 @@ class DownloadFormatTests(OpenDataTestCase):
                 self.assertTrue(json.loads(response.content)["error"], params)
             else:
                 self.assertTrue(response.content.strip(), params)
+            self.assertNotIn(b"__all__", response.content)
 
     def test_conditional_get_answers_304(self):
         latest = Implementation.objects.aggregate(latest=Max("updated_at"))["latest"]
