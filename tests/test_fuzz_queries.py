@@ -98,6 +98,11 @@ def sample_kwargs(jobcenter, factor):
 
 def discover_urls(kwargs):
     """(name, path) of every named route in NAMESPACES that reverse() can build."""
+    return sorted((name, path) for name, (path, _params) in discover_routes(kwargs).items())
+
+
+def discover_routes(kwargs):
+    """{name: (path, {parameter: value})} for the routes of discover_urls."""
     found = {}
 
     def walk(patterns, namespace):
@@ -110,12 +115,13 @@ def discover_urls(kwargs):
                     continue
                 params = set(entry.pattern.regex.groupindex)
                 try:
-                    found[name] = reverse(name, kwargs={p: kwargs[p] for p in params})
+                    used = {p: kwargs[p] for p in params}
+                    found[name] = (reverse(name, kwargs=used), used)
                 except (KeyError, NoReverseMatch):
                     continue
 
     walk(get_resolver().url_patterns, None)
-    return sorted(found.items())
+    return found
 
 
 FIELD_NAME = re.compile(r"<(?:input|select|textarea)\b[^>]*\bname=\"([^\"]+)\"")
@@ -184,6 +190,37 @@ class QueryStringFuzzTests(PersonaTestCase):
                 budget = EXAMPLES_PER_URL if fields or not is_html else EXAMPLES_PER_PLAIN_PAGE
                 keys = sorted(set(fields) | set(COMMON_KEYS))
                 self.fuzz(path, keys, option_values(html) if is_html else [""], budget)
+
+    def test_no_path_parameter_gives_a_server_error(self):
+        """Detail and export addresses with a junk jobcenter, factor, dataset or format."""
+        routes = discover_routes(sample_kwargs(self.jobcenter_a, self.factors[0]))
+        self.login(make_user("fuzz-coordinator", group=roles.COORDINATION))
+        segments = st.one_of(
+            st.text(min_size=1, max_size=30).map(encode),
+            st.integers(min_value=-(10**40), max_value=10**40).map(str),
+            st.sampled_from(SQL_FRAGMENTS + ODD_VALUES[1:]).map(encode),
+        )
+        for name, (path, params) in sorted(routes.items()):
+            for param, value in params.items():
+                if path.count(str(value)) != 1:
+                    continue
+                with self.subTest(name=name, parameter=param):
+                    self.fuzz_path(path.replace(str(value), "{}"), segments)
+
+    def fuzz_path(self, template, segments):
+        @settings(
+            max_examples=EXAMPLES_PER_PLAIN_PAGE,
+            deadline=None,
+            database=None,
+            derandomize=os.environ.get("KJC_FUZZ_RANDOM") != "1",
+        )
+        @given(segment=segments)
+        def check(segment):
+            fuzzed = template.format(segment)
+            response = self.client.get(fuzzed)
+            self.assertLess(response.status_code, 500, f"{fuzzed} answered {response.status_code}")
+
+        check()
 
     def fuzz(self, path, known_keys, known_values, budget):
         @settings(
