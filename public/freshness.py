@@ -9,8 +9,8 @@ the page can reuse it for "Stand: …"):
    (themes, factors) and the districts with their jobcenters.
 
 The ETag also carries the language, whether someone is signed in (the header
-differs) and a hash of the code's templates and translations, so that a deploy or
-a language switch never answers 304 with an outdated page.
+differs) and a hash of the templates, translations and app code, so that a deploy
+or a language switch never answers 304 with an outdated page.
 """
 
 import functools
@@ -26,15 +26,26 @@ from django.views.decorators.http import condition, require_safe
 from factors.models import Factor
 from jobcenters.models import District, Implementation
 
+# What a page is made of besides the data: templates, translations and the Python
+# code of the apps that render it (labels, definitions, formatting).
+CODE_SOURCES = [
+    ("templates", {".html", ".svg"}),
+    ("public", {".py"}),
+    ("jobcenters", {".py"}),
+    ("factors", {".py"}),
+    ("kjc", {".py"}),
+]
+
 
 @functools.cache
 def code_version():
-    """A hash of the templates and compiled translations, computed once per process."""
+    """A hash of templates, translations and app code, computed once per process."""
     digest = hashlib.sha1(usedforsecurity=False)
-    roots = [Path(settings.BASE_DIR) / "templates", *map(Path, settings.LOCALE_PATHS)]
-    for root in roots:
+    roots = [(Path(settings.BASE_DIR) / name, suffixes) for name, suffixes in CODE_SOURCES]
+    roots += [(Path(path), {".mo"}) for path in settings.LOCALE_PATHS]
+    for root, suffixes in roots:
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in {".html", ".mo", ".svg"}:
+            if path.suffix in suffixes and path.is_file() and "migrations" not in path.parts:
                 digest.update(str(path.relative_to(root)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
