@@ -138,6 +138,7 @@ def _static_etag(request, *args, **kwargs):
             settings.KJC_OPERATOR_ADDRESS,
             settings.KJC_OPERATOR_EMAIL,
             settings.KJC_OPERATOR_PHONE,
+            str(settings.KJC_STALE_MONTHS),
         ]
     )
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()

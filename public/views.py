@@ -1,5 +1,6 @@
 """The public, read-only pages. Every page runs a fixed number of queries (see the tests)."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -415,7 +416,11 @@ def method(request):
         {"status": status, "label": status.label, "definition": status.definition}
         for status in STATUS_ORDER
     ]
-    return render(request, "public/method.html", {"definitions": definitions})
+    return render(
+        request,
+        "public/method.html",
+        {"definitions": definitions, "stale_months": settings.KJC_STALE_MONTHS},
+    )
 
 
 @static_page

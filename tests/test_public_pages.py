@@ -300,6 +300,8 @@ class PublicPageTests(PublicDataMixin, TestCase):
             self.assertIn(str(status.definition), html)
         self.assertIn("Selbstauskunft der Kommunalen Jobcenter", html)
         self.assertIn("never counted as “not started”", html)
+        with self.settings(KJC_STALE_MONTHS=9):
+            self.assertContains(self.get("public:method"), "more than 9 months")
 
     def test_operator_details_marked_until_set(self):
         for name in ["public:imprint", "public:contact", "public:accessibility"]:
