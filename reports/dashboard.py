@@ -67,6 +67,10 @@ class Dashboard:
         return [(s, s.label, s.icon) for s in STATUS_ORDER]
 
     @property
+    def list_limit(self):
+        return LIST_LIMIT
+
+    @property
     def headline_rows(self):
         """[(status, label, icon, count)] for the template."""
         return [(s.value, s.label, s.icon, self.headline.counts[s]) for s in STATUS_ORDER]

@@ -2,6 +2,7 @@
 
 import io
 from datetime import date
+from unittest import mock
 
 from django.urls import reverse
 from django.utils import timezone
@@ -176,6 +177,15 @@ class DashboardContentTests(DashboardTestCase):
             self.assertEqual(response.status_code, 400, params)
             self.assertContains(response, 'role="alert"', status_code=400)
             self.assertEqual(response.context["dash"].params["trend_months"], 12)
+
+    def test_long_lists_are_cut_and_say_so(self):
+        with mock.patch("reports.dashboard.LIST_LIMIT", 1):
+            response = self.get(self.director, since="2026-01-01")
+        dash = response.context["dash"]
+        self.assertEqual(len(dash.internal_notes), 1)
+        self.assertEqual(len(dash.changes), 1)
+        self.assertEqual(dash.changes_total, 9)  # 6 created + 3 changes
+        self.assertContains(response, "The first 1 notes are listed.")
 
     def test_german_dates_are_accepted(self):
         dash = self.get(self.director, a="01.03.2026").context["dash"]
