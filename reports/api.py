@@ -1,6 +1,8 @@
 """Read-only JSON API, documented on the open-data page (/daten/)."""
 
 from django.http import JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from . import conditional, exports, history
 from .forms import ExportParamsForm
@@ -18,6 +20,23 @@ def _form(request):
     if not form.is_valid():
         return form, _json({"error": form.error_text()}, status=400)
     return form, None
+
+
+@require_safe
+def index(request):
+    """GET /api/v1/: what the API offers and where it is documented (no query)."""
+    return _json(
+        {
+            "endpoints": {
+                "matrix": request.build_absolute_uri(reverse("reports:api_matrix")),
+                "aggregates": request.build_absolute_uri(reverse("reports:api_aggregates")),
+            },
+            "parameters": ["stichtag=YYYY-MM-DD", "faktor=N (matrix)", "jobcenter=AGS (matrix)"],
+            "documentation": request.build_absolute_uri(reverse("reports:open_data")),
+            "licence": exports.LICENCE,
+            "attribution": exports.ATTRIBUTION,
+        }
+    )
 
 
 @conditional.public_data

@@ -18,6 +18,7 @@ urlpatterns = [
     re_path(
         rf"^daten/(?P<dataset>{_DATASETS})\.(?P<fmt>csv|json)$", views.download, name="download"
     ),
+    path("api/v1/", api.index, name="api_index"),
     path("api/v1/matrix", api.matrix, name="api_matrix"),
     path("api/v1/aggregates", api.aggregates, name="api_aggregates"),
 ]

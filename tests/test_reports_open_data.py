@@ -109,6 +109,14 @@ class OpenDataPageTests(OpenDataTestCase):
         for url in (PAGE, csv_url("matrix"), API_MATRIX, API_AGGREGATES):
             self.assertEqual(self.client.post(url).status_code, 405, url)
 
+    def test_api_index_lists_the_endpoints(self):
+        with self.assertNumQueries(0):
+            response = self.client.get(reverse("reports:api_index"))
+        payload = json.loads(response.content)
+        self.assertEqual(payload["endpoints"]["matrix"], f"http://testserver{API_MATRIX}")
+        self.assertEqual(payload["licence"]["id"], "dl-de/by-2-0")
+        self.assertEqual(self.client.post(reverse("reports:api_index")).status_code, 405)
+
     def test_unknown_dataset_is_404(self):
         self.assertEqual(self.client.get("/daten/geheim.csv").status_code, 404)
         self.assertEqual(self.client.get("/daten/matrix-excel.json").status_code, 404)
@@ -279,6 +287,7 @@ class LeakTests(OpenDataTestCase):
     def public_urls(self):
         ags = self.jc_a.district.ags
         yield PAGE
+        yield reverse("reports:api_index")
         for dataset in DATASETS:
             for url in (csv_url(dataset), excel_url(dataset), json_url(dataset)):
                 yield url
