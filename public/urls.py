@@ -17,4 +17,5 @@ urlpatterns = [
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("leichte-sprache/", views.easy_language, name="easy_language"),
     path("kontakt/", views.contact, name="contact"),
+    path("sprache/", views.set_language, name="set_language"),
 ]

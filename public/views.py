@@ -5,6 +5,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from factors.models import Factor
 from jobcenters.models import District, Implementation, Jobcenter, OperatingModel, Status
@@ -408,6 +411,15 @@ def matrix(request):
             "demo": table.demo,
         },
     )
+
+
+@csrf_exempt
+@require_POST
+def set_language(request):
+    """Django's set_language without the CSRF token, so public pages carry no per-visitor
+    token and are the same bytes for everyone (shared caches, ETags). Forcing someone's
+    language is harmless; `next` is still checked against the host by Django."""
+    return i18n_views.set_language(request)
 
 
 @static_page

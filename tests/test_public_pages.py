@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from django.test import TestCase, override_settings
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -115,7 +115,8 @@ class PublicPageTests(PublicDataMixin, TestCase):
                 self.assertContains(response, reverse("public:easy_language"))
                 self.assertContains(response, reverse("public:contact"))
                 self.assertContains(response, reverse("public:privacy"))
-                self.assertContains(response, 'action="/i18n/setlang/"')
+                self.assertContains(response, 'action="/sprache/"')
+                self.assertNotContains(response, "csrfmiddlewaretoken")
                 self.assertEqual(self.client.post(reverse(name, args=args)).status_code, 405)
 
     def test_no_inline_script_style_or_third_party_url(self):
@@ -133,10 +134,25 @@ class PublicPageTests(PublicDataMixin, TestCase):
                     self.assertNotIn(".css", url)
 
     def test_english_switches_html_lang(self):
-        self.client.post(reverse("set_language"), {"language": "en", "next": "/"})
+        self.client.post(reverse("public:set_language"), {"language": "en", "next": "/"})
         for name, args in ALL_PAGES:
             with self.subTest(name):
                 self.assertContains(self.get(name, args), '<html lang="en">')
+
+    def test_language_switch_needs_no_token_and_stays_on_this_site(self):
+        client = Client(enforce_csrf_checks=True)
+        response = client.post(
+            reverse("public:set_language"), {"language": "en", "next": "/faktoren/?q=x"}
+        )
+        self.assertRedirects(response, "/faktoren/?q=x", fetch_redirect_response=False)
+        self.assertContains(client.get("/faktoren/"), '<html lang="en">')
+        response = client.post(
+            reverse("public:set_language"), {"language": "de", "next": "https://evil.example/"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(response.headers["Location"].startswith("https://evil"))
+        self.assertContains(client.get("/faktoren/"), '<html lang="de">')
+        self.assertEqual(client.get(reverse("public:set_language")).status_code, 405)
 
     def test_unknown_factor_and_jobcenter_are_404(self):
         self.assertEqual(self.client.get("/faktoren/35/").status_code, 404)
@@ -290,7 +306,7 @@ class PublicPageTests(PublicDataMixin, TestCase):
     def test_german_formats(self):
         html = self.get("public:factor_detail", [1]).content.decode()
         self.assertIn("31.03.2027", html)
-        self.client.post(reverse("set_language"), {"language": "en", "next": "/"})
+        self.client.post(reverse("public:set_language"), {"language": "en", "next": "/"})
         html = self.get("public:home").content.decode()
         self.assertIn("12.5\u00a0%", html)
 
@@ -356,5 +372,5 @@ class ConditionalGetTests(PublicDataMixin, TestCase):
         response = self.client.get(url, headers={"if-none-match": etag})
         self.assertContains(response, "Neuer Wortlaut")
         etag = response.headers["ETag"]
-        self.client.post(reverse("set_language"), {"language": "en", "next": "/"})
+        self.client.post(reverse("public:set_language"), {"language": "en", "next": "/"})
         self.assertEqual(self.client.get(url, headers={"if-none-match": etag}).status_code, 200)

@@ -77,7 +77,7 @@ class LeakScanTests(TestCase):
         self.assertEqual(self.scan(), len(self.urls))
 
     def test_no_internal_field_in_english_either(self):
-        self.client.post(reverse("set_language"), {"language": "en", "next": "/"})
+        self.client.post(reverse("public:set_language"), {"language": "en", "next": "/"})
         self.scan()
 
     def test_signed_in_author_does_not_see_internals_on_public_pages(self):
