@@ -16,7 +16,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.template.loader import render_to_string
-from django.test import RequestFactory, SimpleTestCase, override_settings
+from django.test import Client, RequestFactory, SimpleTestCase, override_settings
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone, translation
 
@@ -318,9 +318,9 @@ class PasswordAndSessionTests(PersonaTestCase):
         self.assertEqual(cookie["samesite"], "Lax")
         self.assertEqual(cookie["max-age"], settings.SESSION_COOKIE_AGE)
         self.assertEqual(settings.SESSION_COOKIE_AGE, 30 * 60)
-        csrf = self.client.get(reverse("admin:login"), secure=True).cookies
-        if settings.CSRF_COOKIE_NAME in csrf:
-            self.assertTrue(csrf[settings.CSRF_COOKIE_NAME]["secure"])
+        csrf = Client().get(reverse("admin:login"), secure=True).cookies[settings.CSRF_COOKIE_NAME]
+        self.assertTrue(csrf["secure"])
+        self.assertEqual(csrf["samesite"], "Lax")
 
     def session_row(self):
         return Session.objects.get(session_key=self.client.session.session_key)
