@@ -374,3 +374,13 @@ class ConditionalGetTests(PublicDataMixin, TestCase):
         etag = response.headers["ETag"]
         self.client.post(reverse("public:set_language"), {"language": "en", "next": "/"})
         self.assertEqual(self.client.get(url, headers={"if-none-match": etag}).status_code, 200)
+
+
+class EmptyDatabaseTests(TestCase):
+    def test_pages_work_before_anything_is_seeded(self):
+        for name, args in ALL_PAGES:
+            with self.subTest(name):
+                response = self.client.get(reverse(name, args=args))
+                expected = 404 if args else 200
+                self.assertEqual(response.status_code, expected)
+        self.assertContains(self.client.get(reverse("public:home")), "No reports yet.")
