@@ -67,6 +67,11 @@ class Dashboard:
         return [(s, s.label, s.icon) for s in STATUS_ORDER]
 
     @property
+    def stichtag_rows(self):
+        """[(Stichtag, the one before it or None)], newest first."""
+        return list(zip(self.stichtage, [*self.stichtage[1:], None], strict=True))
+
+    @property
     def list_limit(self):
         return LIST_LIMIT
 

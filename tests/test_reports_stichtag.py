@@ -59,6 +59,13 @@ class StichtagAdminTests(PersonaTestCase):
         self.assertContains(response, "?as_of=2026-06-30")
         self.assertContains(response, "?a=2026-06-30")
 
+    def test_dashboard_compares_each_stichtag_with_the_one_before(self):
+        Stichtag.objects.create(date=date(2026, 6, 30), label="H1")
+        Stichtag.objects.create(date=date(2025, 12, 31), label="H2 2025")
+        self.login(self.director)
+        response = self.client.get(reverse("reports:dashboard"))
+        self.assertContains(response, "?a=2025-12-31&amp;b=2026-06-30&amp;since=2025-12-31")
+
 
 # Any query string: a page or a 400, never a 500.
 _values = st.one_of(
