@@ -3,6 +3,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from factors.models import Factor
@@ -100,6 +101,7 @@ def download(request, dataset, fmt, variant=""):
 
 
 @require_safe
+@never_cache  # internal notes: no copy in any browser or proxy cache
 @login_required
 def dashboard(request):
     """Internal overview for signed-in users, scoped to the jobcenters they may read."""
@@ -121,6 +123,7 @@ def dashboard(request):
 
 
 @require_safe
+@never_cache
 @login_required
 def dashboard_xlsx(request):
     """The dashboard's current view (same parameters) as an XLSX workbook."""

@@ -55,6 +55,12 @@ class DashboardAccessTests(DashboardTestCase):
         for url in (URL, XLSX_URL):
             self.assertEqual(self.client.post(url).status_code, 405)
 
+    def test_internal_pages_are_never_cached(self):
+        for url in (URL, XLSX_URL):
+            response = self.get(self.director, url)
+            self.assertIn("no-store", response["Cache-Control"])
+            self.assertIn("private", response["Cache-Control"])
+
     def test_user_without_role_or_jobcenter_is_403(self):
         nobody = make_user("nobody")
         self.assertEqual(self.get(nobody).status_code, 403)
