@@ -129,13 +129,19 @@ BAR_FILLS = {
 }
 
 
+BAR_OUTLINE = (
+    '<rect x=".25" y=".25" width="99.5" height="9.5" fill="none" '
+    'stroke="#505050" stroke-width=".5"/>'
+)
+
+
 def status_bar(counts):
     """A stacked bar of [(status, n)] as inline SVG; decorative, the counts are shown as text."""
     total = sum(n for _, n in counts)
     if not total:
         return format_html(
             '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
-            'aria-hidden="true" focusable="false"><rect width="100" height="10" '
+            'aria-hidden="true" focusable="false"><rect x=".25" y=".25" width="99.5" height="9.5" '
             'fill="{}" stroke="#505050" stroke-width=".5"/></svg>',
             NO_DATA_FILL,
         )
@@ -150,7 +156,7 @@ def status_bar(counts):
     return format_html(
         '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
         'aria-hidden="true" focusable="false">{}'
-        '<rect width="100" height="10" fill="none" stroke="#505050" stroke-width=".5"/></svg>',
+        f"{BAR_OUTLINE}</svg>",
         format_html_join("", '<rect x="{}" width="{}" height="10" fill="{}"/>', rects),
     )
 
@@ -162,7 +168,7 @@ def share_bar(share):
         '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
         'aria-hidden="true" focusable="false"><rect width="100" height="10" fill="#f2f2f2"/>'
         '<rect width="{}" height="10" fill="{}"/>'
-        '<rect width="100" height="10" fill="none" stroke="#505050" stroke-width=".5"/></svg>',
+        f"{BAR_OUTLINE}</svg>",
         f"{width:.2f}",
         SHARE_FILLS[4],
     )
