@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from factors.models import Factor
+from jobcenters import roles, services
 from jobcenters.models import District, Implementation, OperatingModel, Status
 
-from .factories import make_district, make_factor, make_jobcenter, make_theme
+from .factories import make_district, make_factor, make_jobcenter, make_theme, make_user
 
 DATA_PAGES = [
     ("public:home", []),
@@ -364,6 +365,21 @@ class ConditionalGetTests(PublicDataMixin, TestCase):
         response = self.client.get(url, headers={"if-none-match": etag})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'aria-label="Landkreis Fulda: implemented"')
+
+    def test_a_save_through_the_service_is_visible_on_the_next_request(self):
+        url = reverse("public:jobcenter_detail", args=["06631"])
+        first = self.client.get(url)
+        row = Implementation.objects.get(jobcenter=self.fulda, factor=self.f1)
+        services.update_implementation(
+            implementation=row,
+            values={"status": Status.PLANNED, "public_note": "Neu geplant"},
+            expected_version=row.version,
+            user=make_user("editor", group=roles.JOBCENTER_STAFF, jobcenters=[self.fulda]),
+        )
+        response = self.client.get(url, headers={"if-none-match": first.headers["ETag"]})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Neu geplant")
+        self.assertNotEqual(response.headers["ETag"], first.headers["ETag"])
 
     def test_catalogue_and_language_changes_change_the_etag(self):
         url = reverse("public:factor_list")
