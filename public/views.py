@@ -68,7 +68,8 @@ def share_legend():
         {"fill": fill, "label": _("%(low)s to under %(high)s %%") % {"low": low, "high": high}}
         for fill, (low, high) in zip(svg.SHARE_FILLS, svg.SHARE_STEPS, strict=True)
     ]
-    steps[-1]["label"] = _("%(low)s to %(high)s %%") % {"low": 80, "high": 100}
+    low, high = svg.SHARE_STEPS[-1]
+    steps[-1]["label"] = _("%(low)s to %(high)s %%") % {"low": low, "high": high}
     return steps
 
 
