@@ -1,6 +1,9 @@
-// Sortable tables, as an enhancement: <table data-sortable> gets a button in each
-// column header; a cell may carry data-sort-value (a number) to sort by.
-// Without JavaScript the table stays as the server sent it.
+// Table enhancements; without JavaScript every table stays as the server sent it.
+// - <table data-sortable>: a button in each column header sorts by that column;
+//   a cell may carry data-sort-value (a number) to sort by.
+// - <table data-filterable data-filter-label="…" data-filter-status="… {n} …">: a text
+//   field above the table hides the body rows that do not contain the typed text;
+//   the status line (with {n} = rows shown) is announced politely.
 (function () {
   "use strict";
   var collator = new Intl.Collator(document.documentElement.lang || "de", { numeric: true });
@@ -44,6 +47,42 @@
       while (header.firstChild) { button.appendChild(header.firstChild); }
       header.appendChild(button);
       button.addEventListener("click", function () { sortBy(table, index, header); });
+    });
+  });
+
+  var filterCount = 0;
+  Array.prototype.forEach.call(document.querySelectorAll("table[data-filterable]"), function (table) {
+    if (!table.tBodies.length) { return; }
+    filterCount += 1;
+    var id = "table-filter-" + filterCount;
+    var box = document.createElement("div");
+    box.className = "table-filter";
+    var label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = table.getAttribute("data-filter-label") || "Filter";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = id;
+    input.autocomplete = "off";
+    var status = document.createElement("p");
+    status.className = "table-filter-status";
+    status.setAttribute("aria-live", "polite");
+    box.appendChild(label);
+    box.appendChild(input);
+    box.appendChild(status);
+    var anchor = table.closest("[role=region]") || table;
+    anchor.parentNode.insertBefore(box, anchor);
+    var template = table.getAttribute("data-filter-status") || "{n}";
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLocaleLowerCase();
+      var shown = 0;
+      rows.forEach(function (row) {
+        var match = !needle || row.textContent.toLocaleLowerCase().indexOf(needle) !== -1;
+        row.hidden = !match;
+        if (match) { shown += 1; }
+      });
+      status.textContent = needle ? template.replace("{n}", shown) : "";
     });
   });
 })();
