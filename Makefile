@@ -28,8 +28,10 @@ run: $(VENV)/.installed
 	@echo "KJC Monitor: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Two workers: the machine has two cores; each worker gets its own test database.
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev node_modules/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
