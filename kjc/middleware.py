@@ -1,8 +1,10 @@
 """Project middleware: Permissions-Policy header, idle session expiry, outage page."""
 
 import logging
+import sys
 
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -10,6 +12,7 @@ from django.db import (
     OperationalError,
     connections,
 )
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -71,17 +74,31 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        # The outage struck while Django was already answering an error (e.g. the 404
+        # page reading the session): note_outage() marked the request.
+        if response.status_code == 500 and getattr(request, "_kjc_database_down", False):
+            return database_unavailable_response()
+        return response
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        # SQLite raises OperationalError for faults in a query too (a missing table, a
-        # query too deep to parse): those are bugs and stay 500s with a trace in the log.
-        if database_answers():
+        if not is_outage(exception):
             return None
         logger.error("Database unavailable while serving %s", request.path, exc_info=exception)
         return database_unavailable_response()
+
+
+@receiver(got_request_exception, dispatch_uid="kjc.middleware.note_outage")
+def note_outage(sender, request=None, **kwargs):
+    exception = sys.exc_info()[1]
+    if request is not None and exception is not None and is_outage(exception):
+        request._kjc_database_down = True
+
+
+def is_outage(exception):
+    # SQLite raises OperationalError for faults in a query too (a missing table, a
+    # query too deep to parse): those are bugs and stay 500s with a trace in the log.
+    return isinstance(exception, OperationalError | InterfaceError) and not database_answers()
 
 
 def database_answers(alias=DEFAULT_DB_ALIAS):

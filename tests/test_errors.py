@@ -164,6 +164,16 @@ class OutageTests(PersonaTestCase):
         self.assert_outage_page(response)
         self.assertEqual(self.client.get(reverse("reports:dashboard")).status_code, 200)
 
+    def test_outage_while_answering_a_404_is_a_503(self):
+        # The 404 page reads the signed-in user's session: that read fails too.
+        self.login(self.coordinator)
+        client = self.client
+        client.raise_request_exception = False
+        with database_down():
+            response = client.get("/gibt-es-nicht/")
+        self.assert_outage_page(response)
+        self.assertEqual(client.get("/gibt-es-nicht/").status_code, 404)
+
     def test_healthz_answers_503(self):
         with database_down():
             response = self.client.get(reverse("healthz"))
