@@ -427,7 +427,9 @@ class PasswordAndSessionTests(PersonaTestCase):
         request = RequestFactory().get("/dashboard/")
         request.session = self.client.session
         request.user = self.staff_a
-        html = render_to_string("includes/session_timeout.html", request=request)
+        # Epoch seconds stay plain digits even where numbers get German grouping.
+        with override_settings(USE_THOUSAND_SEPARATOR=True), translation.override("de"):
+            html = render_to_string("includes/session_timeout.html", request=request)
         expires_at = self.client.session[security.SESSION_EXPIRES_AT]
         self.assertIn(f'data-session-expires-at="{expires_at}"', html)
         server_now = int(re.search(r'data-session-server-now="(\d+)"', html).group(1))
