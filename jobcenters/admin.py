@@ -33,7 +33,7 @@ from .models import (
     Status,
     stale_cutoff,
 )
-from .services import EDITABLE_FIELDS, EditConflict, update_implementation
+from .services import EDITABLE_FIELDS, EditConflict, drafts_for, update_implementation
 
 
 def visible_ids(request):
@@ -263,6 +263,10 @@ class ImplementationAdmin(ScopedNotFoundMixin, AssumeHttpsMixin, SimpleHistoryAd
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
+            return False
+        if drafts_for(request.user):
+            # Under the review step staff change entries in the one-screen editor, which
+            # keeps their drafts; this form knows only the released row.
             return False
         return obj is None or obj.jobcenter_id in editable_ids(request)
 

@@ -13,7 +13,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Implementation, Status
+from .models import Implementation, PendingChange, Status
 from .services import EDITABLE_FIELDS
 
 
@@ -122,27 +122,47 @@ class Conflict:
 
 
 def find_conflicts(stale):
-    """{pk: Conflict} for rows given as {implementation: (loaded version, fields edited)}.
+    """{pk: Conflict} for rows given as {row: (loaded version, fields edited)}.
 
-    One query for any number of rows: their history entries from the loaded version on.
-    Call it before the submitted values are copied onto the instances.
+    A row is an Implementation, or a PendingChange (or an Implementation showing
+    its draft, see `show_draft`) whose draft history is read instead. One query
+    per kind of row for any number of rows: their history entries from the
+    loaded version on. Call it before the submitted values are copied onto the
+    instances.
     """
     if not stale:
         return {}
-    condition = Q()
-    for implementation, (version, _fields) in stale.items():
-        condition |= Q(id=implementation.pk, version__gte=version)
+    conditions = {Implementation: Q(), PendingChange: Q()}
+    sources = {}
+    for row, (version, _fields) in stale.items():
+        draft = row if isinstance(row, PendingChange) else getattr(row, "shown_draft", None)
+        source = (PendingChange, draft.pk) if draft is not None else (Implementation, row.pk)
+        sources[row] = source
+        conditions[source[0]] |= Q(id=source[1], version__gte=version)
     records = defaultdict(list)
-    for record in (
-        Implementation.history.filter(condition)
-        .select_related("history_user")
-        .order_by("id", "version", "history_date", "history_id")
-    ):
-        records[record.id].append(record)
+    for model, condition in conditions.items():
+        if not condition:
+            continue
+        for record in (
+            model.history.filter(condition)
+            .select_related("history_user")
+            .order_by("id", "version", "history_date", "history_id")
+        ):
+            records[(model, record.id)].append(record)
     return {
-        implementation.pk: Conflict(records[implementation.pk], version, implementation, fields)
-        for implementation, (version, fields) in stale.items()
+        row.pk: Conflict(records[sources[row]], version, row, fields)
+        for row, (version, fields) in stale.items()
     }
+
+
+def show_draft(row, draft):
+    """Let an Implementation (in memory only) show its draft's values and version,
+    so the editor's form starts from the draft and its saves name the draft's version."""
+    for name in EDITABLE_FIELDS:
+        setattr(row, name, getattr(draft, name))
+    row.version = draft.version
+    row.shown_draft = draft
+    return row
 
 
 def formfield(db_field, **kwargs):
@@ -242,3 +262,52 @@ class EditorRowForm(ImplementationForm):
 
     # One legend at the top of the page explains the statuses, not 35 copies.
     status_help = False
+
+
+class ReviewActionForm(forms.Form):
+    """Release or send back the selected drafts of the review queue, all or none."""
+
+    RELEASE = "release"
+    RETURN = "return"
+
+    action = forms.ChoiceField(
+        choices=[(RELEASE, _("Release")), (RETURN, _("Send back"))],
+        error_messages={"invalid_choice": _("Please choose release or send back.")},
+    )
+    # "<id>-<version>" of each chosen draft: the version makes a choice made on an
+    # outdated page fail instead of releasing values nobody reviewed.
+    selected = forms.MultipleChoiceField(
+        required=True,
+        error_messages={"required": _("Please choose at least one change.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment for the jobcenter"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when sending back; the jobcenter sees it in its editor."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any value is accepted here and checked in clean_selected with a clear message.
+        self.fields["selected"].valid_value = lambda value: True
+
+    def clean_selected(self):
+        chosen = []
+        for value in self.cleaned_data["selected"]:
+            pk, _sep, version = str(value).partition("-")
+            if not (pk.isdigit() and version.isdigit()) or len(value) > 40:
+                raise forms.ValidationError(
+                    _("This form does not match the review queue; please reload the page.")
+                )
+            chosen.append((int(pk), int(version)))
+        return chosen
+
+    def clean(self):
+        cleaned = super().clean()
+        comment = NormalizedTextField().to_python(cleaned.get("comment") or "").strip()
+        cleaned["comment"] = comment
+        if cleaned.get("action") == self.RETURN and not comment:
+            self.add_error("comment", _("Please say why the change is sent back."))
+        return cleaned

@@ -395,3 +395,103 @@ class DigestLog(models.Model):
 
     def __str__(self):
         return f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
+
+
+class PendingChange(models.Model):
+    """A jobcenter's unreleased change to one implementation row (optional review step).
+
+    Only used when settings.KJC_REVIEW_REQUIRED is on. The Implementation row stays
+    the released, public state; this draft holds the edited values until the
+    coordination office releases it (services.release_change) or sends it back
+    with a comment (services.return_change). One open draft per row.
+    """
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted for release")
+        RETURNED = "returned", _("returned")
+
+    implementation = models.OneToOneField(
+        Implementation,
+        on_delete=models.CASCADE,
+        related_name="pending_change",
+        verbose_name=_("implementation status"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_REPORTED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    not_applicable_reason = models.TextField(_("reason (not applicable)"), blank=True)
+    public_note = models.TextField(_("public note"), blank=True)
+    internal_note = models.TextField(_("internal note"), blank=True)
+    evidence_url = models.URLField(_("evidence link"), blank=True, max_length=500)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    # The released version this draft was made from: a release after someone changed
+    # the released row directly would silently undo that change, so it is refused.
+    base_version = models.PositiveIntegerField(_("based on version"))
+    state = models.CharField(
+        _("review state"), max_length=20, choices=State.choices, default=State.SUBMITTED
+    )
+    review_comment = models.TextField(_("review comment"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # Optimistic locking of the draft itself; starts above base_version so that an
+    # editor still holding the released version can never match a new draft.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    history = HistoricalRecords(cascade_delete_history=False, user_related_name="+")
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("pending change")
+        verbose_name_plural = _("pending changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="pending_change_progress_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.DONE) | Q(progress=100),
+                name="pending_change_done_means_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.NOT_APPLICABLE) | ~Q(not_applicable_reason=""),
+                name="pending_change_not_applicable_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="pending_change_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["submitted", "returned"]),
+                name="pending_change_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.implementation_id}: {self.get_state_display()}"
+
+    @property
+    def updated_at(self):
+        """When the draft was last saved (the conflict message reads this name)."""
+        return self.submitted_at
+
+    @property
+    def is_returned(self):
+        return self.state == self.State.RETURNED

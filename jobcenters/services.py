@@ -1,10 +1,13 @@
 """Actions that write implementation statuses. Each is one transaction."""
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import IMPLIED_PROGRESS, Implementation
+from . import roles
+from .models import IMPLIED_PROGRESS, Implementation, PendingChange
 
 # The fields a person edits; everything else is bookkeeping.
 EDITABLE_FIELDS = (
@@ -37,6 +40,11 @@ def changed_fields(implementation, values):
     }
 
 
+def drafts_for(user):
+    """Whether this user's changes become drafts that wait for release (review step)."""
+    return settings.KJC_REVIEW_REQUIRED and not roles.is_coordinator(user)
+
+
 def update_implementation(*, implementation, values, expected_version, user, when=None):
     """Write the edited fields of one row, keep a history entry, bump its version.
 
@@ -45,27 +53,167 @@ def update_implementation(*, implementation, values, expected_version, user, whe
     so two editors can never both win. Raises EditConflict when the stored
     version is no longer `expected_version`; nothing is written then.
     Returns the stored row, unchanged if no value differs.
+
+    With the review step on (settings.KJC_REVIEW_REQUIRED) and a user who is not
+    in the coordination office, the released row is left alone: the change goes
+    into the row's PendingChange instead (see `submit_change`), which is returned.
     """
+    if drafts_for(user):
+        return submit_change(
+            implementation=implementation,
+            values=values,
+            expected_version=expected_version,
+            user=user,
+            when=when,
+        )
     when = when or timezone.now()
     with transaction.atomic():
         current = Implementation.objects.select_for_update().get(pk=implementation.pk)
         if current.version != expected_version:
             raise EditConflict(current)
-        changes = changed_fields(current, values)
-        if not changes:
-            return current
-        for name, value in changes.items():
-            setattr(current, name, value)
-        if current.status in IMPLIED_PROGRESS:
-            current.progress = IMPLIED_PROGRESS[current.status]
-        current.version = expected_version + 1
-        current.updated_at = when
-        current.updated_by = user
-        # simple-history reads these to author and date the history entry.
-        current._history_user = user
-        current._history_date = when
-        current.save()
+        return _write(current, values, user=user, when=when)
+
+
+def _write(current, values, *, user, when, reason=None, version=None):
+    """Apply `values` to a locked row; the caller holds the transaction."""
+    changes = changed_fields(current, values)
+    if not changes:
+        return current
+    for name, value in changes.items():
+        setattr(current, name, value)
+    if current.status in IMPLIED_PROGRESS:
+        current.progress = IMPLIED_PROGRESS[current.status]
+    current.version = max(current.version + 1, version or 0)
+    current.updated_at = when
+    current.updated_by = user
+    # simple-history reads these to author and date the history entry.
+    current._history_user = user
+    current._history_date = when
+    if reason:
+        current._change_reason = reason
+    current.save()
     return current
+
+
+def submit_change(*, implementation, values, expected_version, user, when=None):
+    """Put a change into the row's draft (created if none), state "submitted".
+
+    `expected_version` is the draft's version when a draft exists, else the
+    released row's version; anything else raises EditConflict with the current
+    draft (or row). A draft whose values come back to the released ones is
+    withdrawn (deleted) and None is returned; otherwise the draft is returned.
+    """
+    when = when or timezone.now()
+    with transaction.atomic():
+        released = Implementation.objects.select_for_update().get(pk=implementation.pk)
+        draft = PendingChange.objects.select_for_update().filter(implementation=released).first()
+        if draft is None:
+            if released.version != expected_version:
+                raise EditConflict(released)
+            draft = PendingChange(
+                implementation=released,
+                base_version=released.version,
+                # Above the released version, so no editor still holding that one matches.
+                version=released.version,
+                **{name: getattr(released, name) for name in EDITABLE_FIELDS},
+            )
+        elif draft.version != expected_version:
+            raise EditConflict(draft)
+        changes = changed_fields(draft, values)
+        if not changes and draft.pk is not None and not draft.is_returned:
+            return draft
+        for name, value in changes.items():
+            setattr(draft, name, value)
+        if draft.status in IMPLIED_PROGRESS:
+            draft.progress = IMPLIED_PROGRESS[draft.status]
+        if draft.pk is not None and not changed_fields(
+            released, {name: getattr(draft, name) for name in EDITABLE_FIELDS}
+        ):
+            # Edited back to the released values: nothing is left to review.
+            draft._history_user = user
+            draft._history_date = when
+            draft.delete()
+            return None
+        if draft.pk is None and not changes:
+            return None
+        draft.version += 1
+        draft.state = PendingChange.State.SUBMITTED
+        draft.submitted_by = user
+        draft.submitted_at = when
+        draft._history_user = user
+        draft._history_date = when
+        draft.save()
+    return draft
+
+
+def _check_reviewer(user):
+    if not roles.is_coordinator(user):
+        raise PermissionDenied(_("Only the coordination office reviews changes."))
+
+
+def release_change(*, pending, user, when=None):
+    """Apply a draft to the released row and remove the draft.
+
+    The history entry of the released row is authored by the draft's submitter
+    (who changed it) and names the releasing coordinator as its change reason;
+    the draft's own history records the release by the coordinator. Raises
+    EditConflict when the released row changed after the draft was made from it,
+    or the draft changed after `pending` was read (its version); nothing is
+    written then.
+    """
+    _check_reviewer(user)
+    when = when or timezone.now()
+    with transaction.atomic():
+        released = Implementation.objects.select_for_update().get(pk=pending.implementation_id)
+        draft = PendingChange.objects.select_for_update().filter(pk=pending.pk).first()
+        if draft is None or draft.version != pending.version:
+            raise EditConflict(draft or released)
+        if released.version != draft.base_version:
+            raise EditConflict(released)
+        author = draft.submitted_by or user
+        _write(
+            released,
+            {name: getattr(draft, name) for name in EDITABLE_FIELDS},
+            user=author,
+            when=when,
+            reason=_("released by %(user)s") % {"user": user.get_username()},
+            # The draft's version: an editor that showed the draft now holds the
+            # released row's version, whose values are the ones it showed.
+            version=draft.version,
+        )
+        draft.reviewed_by = user
+        draft.reviewed_at = when
+        draft._history_user = user
+        draft._history_date = when
+        draft.delete()
+    return released
+
+
+def return_change(*, pending, user, comment, when=None):
+    """Send a draft back to the jobcenter with a comment; the released row stays as it is.
+
+    Raises ValidationError without a comment and EditConflict when the draft
+    changed after `pending` was read.
+    """
+    _check_reviewer(user)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError(
+            {"comment": _("Please say why the change is sent back.")}, code="required"
+        )
+    when = when or timezone.now()
+    with transaction.atomic():
+        draft = PendingChange.objects.select_for_update().filter(pk=pending.pk).first()
+        if draft is None or draft.version != pending.version:
+            raise EditConflict(draft or pending.implementation)
+        draft.state = PendingChange.State.RETURNED
+        draft.review_comment = comment
+        draft.reviewed_by = user
+        draft.reviewed_at = when
+        draft._history_user = user
+        draft._history_date = when
+        draft.save()
+    return draft
 
 
 def describe_changes(older, newer):

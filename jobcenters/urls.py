@@ -30,3 +30,9 @@ urlpatterns += [
     path("bearbeiten/alle/export/", views_spreadsheets.export_all_status, name="export_all_status"),
     path("bearbeiten/<str:ags>/export/", views_spreadsheets.export_status, name="export_status"),
 ]
+
+# --- Review step (settings.KJC_REVIEW_REQUIRED) ---
+urlpatterns += [
+    path("freigabe/", views.review_queue, name="review_queue"),
+    path("freigabe/aktion/", views.review_action, name="review_action"),
+]

@@ -1,17 +1,36 @@
-"""The one-screen editor: all factors of one jobcenter in one form."""
+"""The one-screen editor: all factors of one jobcenter in one form; the review queue."""
 
+from dataclasses import dataclass
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .forms import EditorRowForm, find_conflicts
-from .models import Implementation, Jobcenter, Status
-from .services import EditConflict, update_implementation
+from . import roles
+from .forms import (
+    EditorRowForm,
+    ReviewActionForm,
+    display_value,
+    find_conflicts,
+    show_draft,
+)
+from .models import Implementation, Jobcenter, PendingChange, Status
+from .services import (
+    EDITABLE_FIELDS,
+    EditConflict,
+    drafts_for,
+    release_change,
+    return_change,
+    update_implementation,
+)
 
 
 @require_safe
@@ -33,9 +52,16 @@ def edit_jobcenter(request, ags):
     )
     rows = list(
         Implementation.objects.for_jobcenter(jobcenter)
-        .select_related("factor__theme", "updated_by")
+        # A row's unreleased draft (review step) comes in the same query.
+        .select_related("factor__theme", "updated_by", "pending_change__submitted_by")
         .order_by("factor__theme__order", "factor__theme__number", "factor__number")
     )
+    drafting = drafts_for(request.user)
+    for row in rows:
+        row.draft = getattr(row, "pending_change", None)
+        if drafting and row.draft is not None:
+            # Staff edit their draft; the released values stay as they are.
+            show_draft(row, row.draft)
     data = request.POST if request.method == "POST" else None
     forms = [EditorRowForm(data, instance=row, prefix=f"row-{row.pk}") for row in rows]
 
@@ -49,7 +75,16 @@ def edit_jobcenter(request, ags):
         ]
         saved = save_rows([form for form in forms if form.is_bound], user=request.user)
         if saved is not None:
-            if saved:
+            if saved and drafting:
+                messages.success(
+                    request,
+                    gettext(
+                        "Submitted: %(count)s changed entries. They are shown publicly once "
+                        "the coordination office has released them."
+                    )
+                    % {"count": saved},
+                )
+            elif saved:
                 messages.success(
                     request, gettext("Saved: %(count)s changed entries.") % {"count": saved}
                 )
@@ -67,6 +102,8 @@ def edit_jobcenter(request, ags):
         "statuses": list(Status),
         "invalid_forms": [form for form in forms if form.is_bound and form.errors],
         "provisional": any(not row.factor.verified for row in rows),
+        "drafting": drafting,
+        "review_required": settings.KJC_REVIEW_REQUIRED,
     }
     return render(request, "jobcenters/editor.html", context)
 
@@ -100,3 +137,147 @@ def save_rows(forms, *, user):
         current.add_conflict(found[conflict.current.pk], conflict.current.version)
         return None
     return len(forms)
+
+
+# --- Review step: the coordination office releases or sends back drafts ---------
+
+
+@dataclass
+class ReviewRow:
+    draft: PendingChange
+    changes: list  # [(label, released value, draft value)]
+    outdated: bool  # the released row moved on after the draft was made
+    checked: bool = False
+
+    @property
+    def key(self):
+        return f"{self.draft.pk}-{self.draft.version}"
+
+
+def review_rows(pending_changes, chosen=()):
+    """A ReviewRow per draft: what release would change, as people read it."""
+    labels = {f.name: capfirst(f.verbose_name) for f in Implementation._meta.fields}
+    rows = []
+    for draft in pending_changes:
+        released = draft.implementation
+        changes = [
+            (
+                labels[name],
+                display_value(name, getattr(released, name)),
+                display_value(name, getattr(draft, name)),
+            )
+            for name in EDITABLE_FIELDS
+            if getattr(released, name) != getattr(draft, name)
+        ]
+        row = ReviewRow(draft, changes, released.version != draft.base_version)
+        row.checked = row.key in chosen
+        rows.append(row)
+    return rows
+
+
+def _review_page(request, form, status=200):
+    pending = PendingChange.objects.select_related(
+        "implementation__jobcenter__district",
+        "implementation__factor",
+        "submitted_by",
+        "reviewed_by",
+    ).order_by("implementation__jobcenter__district__ags", "implementation__factor__number")
+    chosen = set(form.data.getlist("selected")) if form.is_bound else set()
+    rows = review_rows(pending, chosen)
+    submitted = [row for row in rows if not row.draft.is_returned]
+    returned = [row for row in rows if row.draft.is_returned]
+    context = {
+        "form": form,
+        "has_rows": bool(rows),
+        "sections": [
+            (
+                "submitted",
+                gettext("Waiting for release"),
+                submitted,
+                gettext("No change is waiting for release."),
+            ),
+            (
+                "returned",
+                gettext("Sent back to the jobcenter"),
+                returned,
+                gettext("No change is sent back."),
+            ),
+        ],
+        "review_required": settings.KJC_REVIEW_REQUIRED,
+    }
+    return render(request, "jobcenters/review_queue.html", context, status=status)
+
+
+def _require_coordinator(user):
+    if not roles.is_coordinator(user):
+        raise PermissionDenied(gettext("Only the coordination office reviews changes."))
+
+
+@require_safe
+@never_cache
+@login_required
+def review_queue(request):
+    """Every unreleased change with its released and new values, for the coordination office."""
+    _require_coordinator(request.user)
+    return _review_page(request, ReviewActionForm())
+
+
+@require_POST
+@login_required
+def review_action(request):
+    """Release or send back the chosen drafts in one transaction: all of them, or none."""
+    _require_coordinator(request.user)
+    form = ReviewActionForm(request.POST)
+    if not form.is_valid():
+        return _review_page(request, form, status=400)
+    chosen = dict(form.cleaned_data["selected"])
+    drafts = {
+        draft.pk: draft
+        for draft in PendingChange.objects.select_related(
+            "implementation__jobcenter", "implementation__factor"
+        ).filter(pk__in=chosen)
+    }
+    releasing = form.cleaned_data["action"] == ReviewActionForm.RELEASE
+    problems = []
+    for pk, version in chosen.items():
+        draft = drafts.get(pk)
+        if draft is None or draft.version != version:
+            problems.append(
+                gettext("A chosen change was changed or handled by someone else meanwhile.")
+            )
+        elif releasing and draft.implementation.version != draft.base_version:
+            problems.append(
+                gettext(
+                    "%(jobcenter)s, factor %(number)s: the released entry was changed after "
+                    "this draft was made; release would undo that. Send it back instead."
+                )
+                % {
+                    "jobcenter": draft.implementation.jobcenter.name,
+                    "number": draft.implementation.factor.number,
+                }
+            )
+    if not problems:
+        try:
+            with transaction.atomic():
+                for draft in drafts.values():
+                    if releasing:
+                        release_change(pending=draft, user=request.user)
+                    else:
+                        return_change(
+                            pending=draft, user=request.user, comment=form.cleaned_data["comment"]
+                        )
+        except EditConflict:
+            problems.append(
+                gettext("A chosen change was changed or handled by someone else meanwhile.")
+            )
+    if problems:
+        for problem in dict.fromkeys(problems):
+            form.add_error(None, problem)
+        form.add_error(None, gettext("Nothing was released or sent back; please check and retry."))
+        return _review_page(request, form, status=409)
+    if releasing:
+        text = gettext("Released: %(count)s changes are now public.")
+    else:
+        text = gettext("Sent back: %(count)s changes, with your comment.")
+    messages.success(request, text % {"count": len(drafts)})
+    return redirect("jobcenters:review_queue")

@@ -167,6 +167,8 @@ LOGGING = {
 # --- KJC Monitor ---------------------------------------------------------------
 # An entry not changed for this many months counts as stale.
 KJC_STALE_MONTHS = env_int("KJC_STALE_MONTHS", 6, minimum=1)
+# Optional review step: jobcenter staff changes wait for release by the coordination office.
+KJC_REVIEW_REQUIRED = env_bool("KJC_REVIEW_REQUIRED", False)
 # Demo accounts (password "demo") can log in only on a DEBUG (development) site.
 KJC_DEMO_LOGINS = DEBUG
 # Operator details for Impressum and Kontakt; empty means "to be completed".
