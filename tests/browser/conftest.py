@@ -25,6 +25,13 @@ LAUNCH_ARGS = [
     "--disable-quic",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# Collects every Content-Security-Policy violation the page triggers.
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses
@@ -90,6 +97,9 @@ class RecordedPage:
                 external.append(url)
         return external
 
+    def csp_violations(self):
+        return self.page.evaluate("() => window.__cspViolations || []")
+
     def axe_violations(self):
         """axe-core's WCAG 2.1 A/AA violations on the current page, as short strings."""
         result = self.page.evaluate(
@@ -115,6 +125,7 @@ def make_page(browser, live_server):
         # An init script is injected by the browser itself, so the site's strict
         # Content-Security-Policy stays on while axe-core runs.
         context.add_init_script(script=AXE_JS.read_text(encoding="utf-8"))
+        context.add_init_script(script=CSP_RECORDER)
         contexts.append(context)
         return RecordedPage(context.new_page(), live_server.url)
 

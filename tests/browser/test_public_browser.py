@@ -61,7 +61,7 @@ def check_pages(make_page, paths):
                 if response.status != 200:
                     problems[key] = [f"HTTP {response.status}"]
                     continue
-                found = page.axe_violations()
+                found = page.axe_violations() + page.csp_violations()
                 lang = page.page.get_attribute("html", "lang")
                 if lang != language:
                     found.append(f'<html lang="{lang}">, expected "{language}"')
