@@ -320,7 +320,7 @@ class ConflictTests(AdminTestCase):
         message = " ".join(response.context["adminform"].form.non_field_errors())
         self.assertIn("coordinator", message)
         self.assertIn(f"{Status.PLANNED.label} → {Status.DONE.label}", message)
-        self.assertIn("Internal note: – → Bescheid liegt vor", message)
+        self.assertIn("Interne Anmerkung: – → Bescheid liegt vor", message)
         self.assertContains(response, "Bescheid liegt vor")
         # The form now carries the current version, the staff member's own change and
         # the coordinator's note: saving again is deliberate and loses nobody's work.
@@ -466,7 +466,7 @@ class AdminRaceTests(AdminTestCase):
                 change_url(row), form_data(row, status=Status.PLANNED), follow=True
             )
         self.assertRedirects(response, change_url(row))
-        self.assertContains(response, "at the same moment")
+        self.assertContains(response, "im selben Moment")
         row.refresh_from_db()
         # Our value was not written. (The admin's own transaction also rolls back the
         # simulated other save, which in real life commits in its own request.)

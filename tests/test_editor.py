@@ -248,7 +248,7 @@ class EditorSaveTests(EditorTestCase):
         loaded[f"row-{row.pk}-status"] = Status.IN_PROGRESS
         loaded[f"row-{row.pk}-progress"] = 20
         response = self.client.post(editor_url(self.jobcenter_a), loaded)
-        self.assertContains(response, "Public note: – → Kooperation mit der VHS")
+        self.assertContains(response, "Öffentliche Anmerkung: – → Kooperation mit der VHS")
         form = next(f for f in response.context["invalid_forms"] if f.instance.pk == row.pk)
         again = dict(loaded)
         again.update({key: form.data[key] for key in loaded if key.startswith(f"row-{row.pk}-")})

@@ -169,20 +169,20 @@ class PublicPageTests(PublicDataMixin, TestCase):
             if name == "public:jobcenter_detail":
                 continue  # shows the jobcenter's own last update instead
             with self.subTest(name):
-                self.assertContains(self.get(name, args), "As of: 24.11.2026")
+                self.assertContains(self.get(name, args), "Stand: 24.11.2026")
 
     def test_home_figures_date_and_notices(self):
         response = self.get("public:home")
         html = response.content.decode()
         # 3 jobcenters × 3 factors = 9 entries; 1 done of 8 applicable = 12,5 %.
-        self.assertIn("Out of 9 entries", html)
+        self.assertIn("Von 9 Einträgen", html)
         self.assertIn("12,5\u00a0%", html)
         self.assertInHTML(
             '<span class="figure-count">4</span>', html, count=1
         )  # not reported: 9 − 5 set
-        self.assertIn("As of: 24.11.2026", html)
-        self.assertIn("Provisional catalogue", html)
-        self.assertNotIn("Demo data", html)
+        self.assertIn("Stand: 24.11.2026", html)
+        self.assertIn("Vorläufiger Katalog", html)
+        self.assertNotIn("Demodaten", html)
 
     def test_demo_notice_when_a_shown_row_is_demo(self):
         Implementation.objects.filter(jobcenter=self.wiesbaden, factor=self.f1).update(is_demo=True)
@@ -190,24 +190,24 @@ class PublicPageTests(PublicDataMixin, TestCase):
             if name == "public:jobcenter_detail":
                 args = ["06414"]
             with self.subTest(name):
-                self.assertContains(self.get(name, args), "Demo data")
+                self.assertContains(self.get(name, args), "Demodaten")
         # Kreis Offenbach's page shows no demo row.
-        self.assertNotContains(self.get("public:jobcenter_detail", ["06438"]), "Demo data")
+        self.assertNotContains(self.get("public:jobcenter_detail", ["06438"]), "Demodaten")
 
     def test_provisional_notice_goes_when_all_factors_are_verified(self):
         Factor.objects.update(verified=True)
         for name, args in DATA_PAGES:
             with self.subTest(name):
-                self.assertNotContains(self.get(name, args), "Provisional catalogue")
+                self.assertNotContains(self.get(name, args), "Vorläufiger Katalog")
 
     def test_home_map_links_districts_and_marks_joint_institutions(self):
         html = self.get("public:home").content.decode()
         self.assertIn('href="/jobcenter/06438/" aria-label="Kreis Offenbach: 50,0\u00a0%', html)
-        self.assertIn("Darmstadt: joint institution (gE) – not part of the plan", html)
+        self.assertIn("Darmstadt: gemeinsame Einrichtung (gE) – nicht Teil des Plans", html)
         self.assertNotIn('href="/jobcenter/06411/"', html)
         # Every one of the 26 districts is drawn; those without data are labelled so.
         self.assertEqual(html.count('stroke-width=".6"'), 26)
-        self.assertIn("Kassel (Landkreis): no data", html)
+        self.assertIn("Kassel (Landkreis): keine Daten", html)
         self.assertIn("© GeoBasis-DE / BKG (2021) (Daten verändert)", html)
         self.assertIn('href="http://www.bkg.bund.de"', html)
         self.assertIn("Gebietsstand 2021", html)
@@ -218,8 +218,8 @@ class PublicPageTests(PublicDataMixin, TestCase):
         html = self.get("public:factor_list").content.decode()
         self.assertIn("Sprachkurse abstimmen", html)
         # Factor 1: done (Offenbach), in progress (Wiesbaden), not reported (Fulda).
-        self.assertIn("2 of 3 have reported", html)
-        self.assertIn("Factors shown: 3", html)
+        self.assertIn("2 von 3 haben gemeldet", html)
+        self.assertIn("Angezeigte Faktoren: 3", html)
 
     def test_factor_list_filters(self):
         def titles(**params):
@@ -235,34 +235,34 @@ class PublicPageTests(PublicDataMixin, TestCase):
 
     def test_factor_list_bad_filter_values_get_a_message_not_a_500(self):
         response = self.get("public:factor_list", theme="abc", status="kaputt", q="x" * 500)
-        self.assertContains(response, "Some filter values were not understood")
+        self.assertContains(response, "Einige Filterwerte wurden nicht verstanden")
         # Invalid values are left out; the list stays complete.
-        self.assertContains(response, "Factors shown: 3")
+        self.assertContains(response, "Angezeigte Faktoren: 3")
         response = self.get("public:factor_list", theme="abc", addressee="land")
-        self.assertContains(response, "Some filter values were not understood")
-        self.assertContains(response, "Factors shown: 1")
+        self.assertContains(response, "Einige Filterwerte wurden nicht verstanden")
+        self.assertContains(response, "Angezeigte Faktoren: 1")
 
     def test_factor_detail_shows_jobcenters_notes_and_who_is_done(self):
         html = self.get("public:factor_detail", [1]).content.decode()
         self.assertIn("Sprachkurse abstimmen", html)
-        self.assertIn("Who has implemented it already?", html)
+        self.assertIn("Wer hat es schon umgesetzt?", html)
         self.assertRegex(
             html, r"Pro Arbeit – Kreis Offenbach</a>: <span[^>]*>Gemeinsame Kursplanung"
         )
         self.assertIn("31.03.2027", html)  # Wiesbaden's target date
         self.assertIn("40\u00a0%", html)
-        self.assertIn('aria-label="Wiesbaden: in progress"', html)
-        self.assertIn("2 of 3 have reported.", html)
-        self.assertIn("provisional, not yet checked", html)
+        self.assertIn('aria-label="Wiesbaden: in Umsetzung"', html)
+        self.assertIn("2 von 3 haben gemeldet.", html)
+        self.assertIn("vorläufig, noch nicht mit dem offiziellen Dokument abgeglichen", html)
         html = self.get("public:factor_detail", [3]).content.decode()
-        self.assertIn("checked against the official document", html)
-        self.assertIn("No jobcenter has reported this factor as implemented yet.", html)
+        self.assertIn("mit dem offiziellen Dokument abgeglichen", html)
+        self.assertIn("Noch kein Jobcenter hat diesen Faktor als umgesetzt gemeldet.", html)
 
     def test_jobcenter_list_and_filters(self):
         html = self.get("public:jobcenter_list").content.decode()
         for name in ["Kreis Offenbach", "Wiesbaden", "Landkreis Fulda"]:
             self.assertIn(name, html)
-        self.assertIn("Districts with a joint institution (gE)", html)
+        self.assertIn("Kreise mit gemeinsamer Einrichtung (gE)", html)
         self.assertIn("24.11.2026", html)  # Offenbach's last update
         html = self.get("public:jobcenter_list", regierungsbezirk="Kassel").content.decode()
         self.assertIn("Landkreis Fulda", html)
@@ -271,7 +271,7 @@ class PublicPageTests(PublicDataMixin, TestCase):
         self.assertIn("Wiesbaden", html)
         self.assertNotIn("Landkreis Fulda", html)
         response = self.get("public:jobcenter_list", regierungsbezirk="Atlantis")
-        self.assertContains(response, "Some filter values were not understood")
+        self.assertContains(response, "Einige Filterwerte wurden nicht verstanden")
 
     def test_jobcenter_detail_groups_factors_by_theme(self):
         html = self.get("public:jobcenter_detail", ["06438"]).content.decode()
@@ -279,7 +279,7 @@ class PublicPageTests(PublicDataMixin, TestCase):
         self.assertLess(html.index("1. Sprache"), html.index("2. Jugend"))
         self.assertIn("Keine Zielgruppe vor Ort", html)  # the not-applicable reason
         # Theme 1: 1 done of 1 applicable (factor 2 not applicable) = 100 %.
-        self.assertIn("1 of 1", html)
+        self.assertIn("1 von 1", html)
         self.assertIn("100,0\u00a0%", html)
         self.assertIn("24.11.2026", html)
 
@@ -287,14 +287,14 @@ class PublicPageTests(PublicDataMixin, TestCase):
         html = self.get("public:matrix").content.decode()
         self.assertIn(
             '<caption id="matrix-caption">'
-            "Status per factor and jobcenter (3 factors × 3 jobcenters)",
+            "Status je Faktor und Jobcenter (3 Faktoren × 3 Jobcenter)",
             html,
         )
         self.assertIn('<th scope="col"><a href="/jobcenter/06438/">Kreis Offenbach</a></th>', html)
         self.assertIn('<th scope="row"><a href="/faktoren/1/">', html)
         self.assertEqual(html.count('<td class="st '), 9)
         self.assertIn(
-            '<td class="st st-umgesetzt"><span aria-hidden="true">●</span> implemented', html
+            '<td class="st st-umgesetzt"><span aria-hidden="true">●</span> umgesetzt', html
         )
         html = self.get(
             "public:matrix", theme=self.theme2.pk, regierungsbezirk="Kassel"
@@ -302,7 +302,7 @@ class PublicPageTests(PublicDataMixin, TestCase):
         self.assertEqual(html.count('<td class="st '), 1)
         self.assertIn("st-nicht_begonnen", html)
         response = self.get("public:matrix", theme="999", regierungsbezirk="Atlantis")
-        self.assertContains(response, "Some filter values were not understood")
+        self.assertContains(response, "Einige Filterwerte wurden nicht verstanden")
 
     def test_german_formats(self):
         html = self.get("public:factor_detail", [1]).content.decode()
@@ -316,13 +316,13 @@ class PublicPageTests(PublicDataMixin, TestCase):
         for status in Status:
             self.assertIn(str(status.definition), html)
         self.assertIn("Selbstauskunft der Kommunalen Jobcenter", html)
-        self.assertIn("never counted as “not started”", html)
+        self.assertIn("nie als „nicht begonnen“ gezählt", html)
         with self.settings(KJC_STALE_MONTHS=9):
-            self.assertContains(self.get("public:method"), "more than 9 months")
+            self.assertContains(self.get("public:method"), "mehr als 9 Monaten")
 
     def test_operator_details_marked_until_set(self):
         for name in ["public:imprint", "public:contact", "public:accessibility"]:
-            self.assertContains(self.get(name), "to be completed")
+            self.assertContains(self.get(name), "noch zu ergänzen")
         with override_settings(
             KJC_OPERATOR_NAME="Koordinierungsstelle KJC",
             KJC_OPERATOR_ADDRESS="Musterstraße 1",
@@ -332,7 +332,7 @@ class PublicPageTests(PublicDataMixin, TestCase):
             response = self.get("public:imprint")
             self.assertContains(response, "Koordinierungsstelle KJC")
             self.assertContains(response, "mailto:kontakt@example.org")
-            self.assertNotContains(response, "to be completed")
+            self.assertNotContains(response, "noch zu ergänzen")
         self.assertContains(self.get("public:accessibility"), "HessBGG")
 
 
@@ -364,7 +364,7 @@ class ConditionalGetTests(PublicDataMixin, TestCase):
         )
         response = self.client.get(url, headers={"if-none-match": etag})
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, 'aria-label="Landkreis Fulda: implemented"')
+        self.assertContains(response, 'aria-label="Landkreis Fulda: umgesetzt"')
 
     def test_a_save_through_the_service_is_visible_on_the_next_request(self):
         url = reverse("public:jobcenter_detail", args=["06631"])
@@ -399,4 +399,4 @@ class EmptyDatabaseTests(TestCase):
                 response = self.client.get(reverse(name, args=args))
                 expected = 404 if args else 200
                 self.assertEqual(response.status_code, expected)
-        self.assertContains(self.client.get(reverse("public:home")), "No reports yet.")
+        self.assertContains(self.client.get(reverse("public:home")), "Noch keine Meldungen.")
