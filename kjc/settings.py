@@ -94,6 +94,22 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rendered public pages are cached per data state (public/freshness.py). Each process
+# has its own memory cache by default; CACHE_URL=redis://127.0.0.1:6379/0 shares one.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r} must be a redis:// URL.")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+}
+
 # The lockout check (django-axes) must come first; see kjc/security.py.
 AUTHENTICATION_BACKENDS = ["kjc.security.LockoutBackend", "jobcenters.auth.DemoAwareModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [

@@ -18,13 +18,19 @@ import hashlib
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Max, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
+from django.http import HttpResponse
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
 from factors.models import Factor
 from jobcenters.models import District, Implementation
+
+# A cached page is only ever found again under the same data state; the timeout
+# just bounds how long superseded pages occupy memory.
+PAGE_CACHE_SECONDS = 15 * 60
 
 # What a page is made of besides the data: templates, translations and the Python
 # code of the apps that render it (labels, definitions, formatting).
@@ -72,7 +78,10 @@ def data_state(request):
         return state
     # Query 1: the implementations.
     implementations = Implementation.objects.aggregate(
-        latest=Max("updated_at"), rows=Count("pk"), versions=Sum("version")
+        latest=Max("updated_at"),
+        rows=Count("pk"),
+        versions=Sum("version"),
+        demo=Count("pk", filter=Q(is_demo=True)),
     )
     # Queries 2 and 3: the catalogue and the districts with their jobcenters.
     catalogue = Factor.objects.order_by("pk").values_list(
@@ -110,6 +119,7 @@ def data_state(request):
             str(implementations["latest"]),
             str(implementations["rows"]),
             str(implementations["versions"]),
+            str(implementations["demo"]),
             digest.hexdigest(),
         ]
     )
@@ -148,9 +158,47 @@ def _static_etag(request, *args, **kwargs):
 _revalidate = cache_control(no_cache=True)
 
 
+def cached_by_data_state(view):
+    """Serve anonymous visitors a page rendered before for the very same data state.
+
+    The key is the ETag, which changes with every save, import, catalogue or
+    district change, language and deploy (see data_state), plus the full path with
+    its query string: invalidation is exact because nothing is ever looked up
+    under an outdated key. Only the body is kept; middleware adds the headers anew.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = (
+            "page:"
+            + hashlib.sha1(
+                f"{data_state(request)['etag']}|{request.get_full_path()}".encode(),
+                usedforsecurity=False,
+            ).hexdigest()
+        )
+        hit = cache.get(key)
+        if hit is not None:
+            status, content_type, body = hit
+            return HttpResponse(body, status=status, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code in (200, 404) and not response.streaming:
+            cache.set(
+                key,
+                (response.status_code, response["Content-Type"], response.content),
+                PAGE_CACHE_SECONDS,
+            )
+        return response
+
+    return wrapper
+
+
 def public_page(view):
     """GET/HEAD only (405 otherwise), with ETag/Last-Modified and 304 on a match."""
-    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
+    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(
+        cached_by_data_state(view)
+    )
     return require_safe(_revalidate(conditional))
 
 

@@ -45,7 +45,8 @@ def merge():
     missing = []
     out = []
     for entry in entries:
-        lines = entry.splitlines()
+        # Fuzzy guesses of msgmerge are replaced by the team's translation or dropped.
+        lines = [line for line in entry.splitlines() if line != "#, fuzzy"]
         ids = [i for i, line in enumerate(lines) if line.startswith("msgid ")]
         strs = [i for i, line in enumerate(lines) if line.startswith("msgstr")]
         if not ids or not strs or lines[ids[0]] == 'msgid ""' and ids[0] + 1 == strs[0]:
@@ -55,18 +56,17 @@ def merge():
             out.append(entry)  # plurals are translated by hand in the .po
             continue
         msgid = po_unquote(lines[ids[0] : strs[0]])
-        current = po_unquote(lines[strs[0] :])
-        lines = [line for line in lines if line != "#, fuzzy"]
+        # A fuzzy guess (or a broken entry with two msgstr lines) is no translation.
+        untrusted = any(line.startswith("#|") for line in lines) or len(strs) > 1
+        current = "" if untrusted else po_unquote(lines[strs[0] :])
         german = translations.get(msgid) or current
-        if not german:
-            missing.append(msgid)
-            out.append("\n".join(lines))
-            continue
         head = [
             line.replace(", fuzzy", "") if line.startswith("#,") else line
             for line in lines[: strs[0]]
         ]
         head = [line for line in head if not line.startswith("#|")]
+        if not german:
+            missing.append(msgid)
         out.append("\n".join([*head, "msgstr " + po_quote(german)]))
     PO.write_text("\n\n".join(out), encoding="utf-8")
     for msgid in missing:
