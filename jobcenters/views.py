@@ -103,6 +103,7 @@ def edit_jobcenter(request, ags):
         "invalid_forms": [form for form in forms if form.is_bound and form.errors],
         "provisional": any(not row.factor.verified for row in rows),
         "drafting": drafting,
+        "reviewer": roles.is_coordinator(request.user),
         "review_required": settings.KJC_REVIEW_REQUIRED,
     }
     return render(request, "jobcenters/editor.html", context)

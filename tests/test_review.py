@@ -458,6 +458,40 @@ class EditorTests(ReviewTestCase):
             response, f'name="row-{draft.implementation_id}-version" value="{draft.base_version}"'
         )
 
+    def test_outsider_gets_404_and_writes_nothing(self):
+        self.submit()
+        row = self.row()
+        self.login(self.staff_b)
+        response = self.client.get(editor_url(self.jobcenter_a))
+        self.assertEqual(response.status_code, 404)
+        self.assertNotIn(MARKER, response.content.decode())
+        data = editor_data(self.jobcenter_a, {row.pk: {"internal_note": "fremd"}})
+        self.assertEqual(self.client.post(editor_url(self.jobcenter_a), data).status_code, 404)
+        self.assertEqual(PendingChange.objects.get().internal_note, "")
+        self.client.logout()
+        response = self.client.get(editor_url(self.jobcenter_a))
+        self.assertEqual(response.status_code, 302)
+
+    @override_settings(KJC_REVIEW_REQUIRED=False)
+    def test_a_draft_left_from_review_mode_is_named_but_not_edited(self):
+        with override_settings(KJC_REVIEW_REQUIRED=True):
+            draft = self.submit()
+        self.login(self.staff_a)
+        response = self.client.get(editor_url(self.jobcenter_a))
+        self.assertContains(response, 'class="review-state review-state-submitted"')
+        self.assertNotContains(response, MARKER)
+        self.assertNotContains(response, reverse(QUEUE))
+        row = self.row()
+        data = editor_data(self.jobcenter_a)
+        data[f"row-{row.pk}-version"] = row.version
+        data[f"row-{row.pk}-status"] = Status.PLANNED
+        data[f"row-{row.pk}-public_note"] = ""
+        self.assertEqual(self.client.post(editor_url(self.jobcenter_a), data).status_code, 302)
+        self.assertEqual(self.row().status, Status.PLANNED)
+        # The draft stays for the coordination office, which can no longer release it.
+        with self.assertRaises(EditConflict):
+            release_change(pending=draft, user=self.coordinator)
+
     def test_admin_change_form_is_read_only_for_staff(self):
         row = self.row()
         self.login(self.staff_a)
@@ -545,6 +579,13 @@ class QueueTests(ReviewTestCase):
         self.login(self.coordinator)
         self.assertEqual(self.client.post(url).status_code, 405)
         self.assertEqual(self.client.get(reverse(ACTION)).status_code, 405)
+        self.assertEqual(self.row().status, Status.NOT_REPORTED)
+
+    def test_actions_need_the_csrf_token(self):
+        draft = self.submit()
+        self.client = self.client_class(enforce_csrf_checks=True)
+        self.login(self.coordinator)
+        self.assertEqual(self.queue_post([draft]).status_code, 403)
         self.assertEqual(self.row().status, Status.NOT_REPORTED)
 
     def test_release_is_all_or_nothing(self):
