@@ -155,16 +155,6 @@ def find_conflicts(stale):
     }
 
 
-def show_draft(row, draft):
-    """Let an Implementation (in memory only) show its draft's values and version,
-    so the editor's form starts from the draft and its saves name the draft's version."""
-    for name in EDITABLE_FIELDS:
-        setattr(row, name, getattr(draft, name))
-    row.version = draft.version
-    row.shown_draft = draft
-    return row
-
-
 def formfield(db_field, **kwargs):
     """Model form fields; a link typed without a scheme is taken as https://."""
     if isinstance(db_field, models.URLField):

@@ -45,6 +45,37 @@ def drafts_for(user):
     return settings.KJC_REVIEW_REQUIRED and not roles.is_coordinator(user)
 
 
+def show_draft(row, draft):
+    """Let an Implementation (in memory only) show its draft's values and version, so a
+    form or spreadsheet starts from the draft and its saves name the draft's version."""
+    for name in EDITABLE_FIELDS:
+        setattr(row, name, getattr(draft, name))
+    row.version = draft.version
+    row.shown_draft = draft
+    return row
+
+
+def as_edited_by(rows, user):
+    """Rows as `user` edits them: under the review step, jobcenter staff see their
+    drafts (needs select_related("pending_change")); everyone else the released rows."""
+    rows = list(rows)
+    if drafts_for(user) and not roles.sees_everything(user):
+        for row in rows:
+            draft = getattr(row, "pending_change", None)
+            if draft is not None:
+                show_draft(row, draft)
+    return rows
+
+
+def draft_versions(implementation_ids):
+    """{implementation id: draft version} of the rows that have a draft (one query)."""
+    return dict(
+        PendingChange.objects.filter(implementation_id__in=implementation_ids).values_list(
+            "implementation_id", "version"
+        )
+    )
+
+
 def update_implementation(*, implementation, values, expected_version, user, when=None):
     """Write the edited fields of one row, keep a history entry, bump its version.
 

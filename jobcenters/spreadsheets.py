@@ -29,7 +29,14 @@ from django.utils.translation import gettext as _
 from factors.models import Factor
 
 from .models import IMPLIED_PROGRESS, Implementation, Jobcenter, Status
-from .services import EDITABLE_FIELDS, EditConflict, update_implementation
+from .services import (
+    EDITABLE_FIELDS,
+    EditConflict,
+    as_edited_by,
+    draft_versions,
+    drafts_for,
+    update_implementation,
+)
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -114,13 +121,18 @@ def export_rows(implementations):
             }
 
 
-def implementations_for_export(jobcenters):
-    """The rows of the given jobcenters in file order (one query)."""
-    return (
+def implementations_for_export(jobcenters, *, user=None):
+    """The rows of the given jobcenters in file order (one query).
+
+    With `user`, as that user edits them: under the review step staff get their
+    drafts' values and versions, so their file round-trips (services.as_edited_by).
+    """
+    rows = (
         Implementation.objects.filter(jobcenter__in=jobcenters)
-        .select_related("jobcenter__district", "factor")
+        .select_related("jobcenter__district", "factor", "pending_change")
         .order_by("jobcenter__district__ags", "factor__number")
     )
+    return rows if user is None else as_edited_by(rows, user)
 
 
 def write_xlsx(implementations):
@@ -428,8 +440,12 @@ def preview_import(data, *, user, filename="", jobcenter=None):
     factor_numbers = set(Factor.objects.values_list("number", flat=True))
     current = {
         (impl.jobcenter.district.ags, impl.factor.number): impl
-        for impl in Implementation.objects.filter(jobcenter__in=editable.values()).select_related(
-            "jobcenter__district", "factor"
+        # Under the review step staff compare against (and edit) their drafts.
+        for impl in as_edited_by(
+            Implementation.objects.filter(jobcenter__in=editable.values()).select_related(
+                "jobcenter__district", "factor", "pending_change"
+            ),
+            user,
         )
     }
     default_ags = jobcenter.district.ags if jobcenter is not None else None
@@ -726,6 +742,8 @@ def apply_import(changes, *, user, when=None):
             )
             .only("pk", "version")
         }
+        # Under the review step a row with a draft is edited from the draft's version.
+        versions = draft_versions(rows) if drafts_for(user) else {}
         errors = []
         for change in changes:
             impl = rows.get(change.pk)
@@ -736,7 +754,7 @@ def apply_import(changes, *, user, when=None):
                         _("You may not change the jobcenter %(ags)s.") % {"ags": change.ags},
                     )
                 )
-            elif impl.version != change.version:
+            elif versions.get(impl.pk, impl.version) != change.version:
                 errors.append(RowError(change.line, _conflict_message(change)))
         if errors:
             raise ImportRefused(errors)

@@ -20,7 +20,6 @@ from .forms import (
     ReviewActionForm,
     display_value,
     find_conflicts,
-    show_draft,
 )
 from .models import Implementation, Jobcenter, PendingChange, Status
 from .services import (
@@ -29,6 +28,7 @@ from .services import (
     drafts_for,
     release_change,
     return_change,
+    show_draft,
     update_implementation,
 )
 

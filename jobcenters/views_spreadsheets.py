@@ -26,11 +26,11 @@ PREVIEW_LIFETIME = 60 * 60
 KEPT_PREVIEWS = 3
 
 
-def _export(jobcenters, jobcenter, fmt):
+def _export(jobcenters, jobcenter, fmt, user=None):
     if fmt not in FORMATS:
         raise Http404
     writer, content_type = FORMATS[fmt]
-    body = writer(spreadsheets.implementations_for_export(jobcenters))
+    body = writer(spreadsheets.implementations_for_export(jobcenters, user=user))
     response = HttpResponse(body, content_type=content_type)
     filename = spreadsheets.export_filename(jobcenter, fmt)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -46,7 +46,7 @@ def export_status(request, ags, fmt=None):
         Jobcenter.objects.visible_to(request.user).select_related("district"), district__ags=ags
     )
     fmt = fmt or request.GET.get("format", "xlsx")
-    return _export([jobcenter], jobcenter, fmt)
+    return _export([jobcenter], jobcenter, fmt, request.user)
 
 
 @require_safe

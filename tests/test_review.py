@@ -24,6 +24,7 @@ from jobcenters.services import (
     update_implementation,
 )
 from jobcenters.spreadsheets import (
+    ImportRefused,
     apply_import,
     implementations_for_export,
     preview_import,
@@ -270,19 +271,63 @@ class ServiceTests(ReviewTestCase):
             ):
                 PendingChange.objects.create(implementation=row, base_version=1, **values)
 
-    def test_spreadsheet_import_by_staff_becomes_drafts(self):
-        csv = write_csv(implementations_for_export([self.jobcenter_a])).decode("utf-8-sig")
+    def test_spreadsheet_round_trip_by_staff_edits_the_drafts(self):
+        def staff_file():
+            rows = implementations_for_export([self.jobcenter_a], user=self.staff_a)
+            return write_csv(rows).decode("utf-8-sig")
+
+        def upload(text):
+            preview = preview_import(
+                text.encode(), user=self.staff_a, filename="x.csv", jobcenter=self.jobcenter_a
+            )
+            self.assertEqual(preview.errors, [])
+            return apply_import(preview.changes, user=self.staff_a)
+
+        first = staff_file()
         before, after = f";{Status.NOT_REPORTED.label};0;", f";{Status.DONE.label};100;"
-        self.assertIn(before, csv)
-        csv = csv.replace(before, after, 1)
-        preview = preview_import(
-            csv.encode(), user=self.staff_a, filename="x.csv", jobcenter=self.jobcenter_a
-        )
-        self.assertEqual(preview.errors, [])
-        self.assertEqual(len(preview.changes), 1)
-        apply_import(preview.changes, user=self.staff_a)
-        self.assertEqual(PendingChange.objects.get().status, Status.DONE)
+        self.assertIn(before, first)
+        self.assertEqual(upload(first.replace(before, after, 1)), 1)
+        draft = PendingChange.objects.get()
+        self.assertEqual((draft.status, draft.submitted_by), (Status.DONE, self.staff_a))
         self.assertFalse(Implementation.objects.filter(status=Status.DONE).exists())
+
+        # The next export shows the draft with its version, and uploading it again
+        # edits the draft instead of being refused as outdated.
+        second = staff_file()
+        self.assertIn(after, second.splitlines()[1])
+        self.login(self.staff_a)
+        url = reverse("jobcenters:export_status", args=[self.jobcenter_a.district.ags, "csv"])
+        self.assertEqual(self.client.get(url).content.decode("utf-8-sig"), second)
+        self.assertTrue(second.splitlines()[1].endswith(f";{draft.version}"))
+        self.assertEqual(upload(second.replace(after, f";{Status.IN_PROGRESS.label};60;", 1)), 1)
+        self.assertEqual(PendingChange.objects.get().progress, 60)
+
+        # An old file (made before the draft) is refused with a reason, nothing changes.
+        preview = preview_import(
+            first.replace(before, after, 1).encode(),
+            user=self.staff_a,
+            filename="x.csv",
+            jobcenter=self.jobcenter_a,
+        )
+        self.assertEqual(len(preview.errors), 1)
+        self.assertEqual(PendingChange.objects.get().progress, 60)
+
+        # The coordination office's file holds the released values.
+        released = write_csv(implementations_for_export([self.jobcenter_a], user=self.coordinator))
+        self.assertNotIn(f";{Status.IN_PROGRESS.label};", released.decode("utf-8-sig"))
+
+    def test_spreadsheet_import_refused_when_the_draft_changed_after_the_preview(self):
+        self.submit()
+        rows = implementations_for_export([self.jobcenter_a], user=self.staff_a)
+        text = write_csv(rows).decode("utf-8-sig").replace(MARKER, "Neu")
+        preview = preview_import(
+            text.encode(), user=self.staff_a, filename="x.csv", jobcenter=self.jobcenter_a
+        )
+        self.assertEqual((preview.errors, len(preview.changes)), ([], 1))
+        self.submit(values={"internal_note": "dazwischen"})
+        with self.assertRaises(ImportRefused):
+            apply_import(preview.changes, user=self.staff_a)
+        self.assertEqual(PendingChange.objects.get().public_note, MARKER)
 
 
 class PublicStateTests(ReviewTestCase):
