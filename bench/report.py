@@ -22,7 +22,7 @@ def _ratio_rps(row, floor):
 
 
 def _ratio_inproc(row, floor, mode="cold"):
-    if not row.get("inproc"):
+    if not row.get("inproc") or not row["inproc"].get(mode):
         return None
     return row["inproc"][mode]["median_ms"] / floor["inproc"][mode]["median_ms"]
 
@@ -42,7 +42,7 @@ def config_table(config):
         f"{fl_in['cold']['queries']} queries. Worker RSS: {_f(rss_floor)} MB after the floor "
         f"alone, {_f(rss_all)} MB after every page (× {_f(rss_ratio, 2)}). "
         + (f"Seeding took {_f(config['seed_seconds'])} s. " if config.get("seed_seconds") else "")
-        + f"Server: {config['server']}. "
+        + f"Server: {config['server']}; wrk {config.get('duration', '?')} s per URL. "
         + "Load average (1 min, 2 cores) at start / end: "
         + " / ".join(_f(x, 1) for x in config.get("loadavg", [])),
         "",
@@ -53,16 +53,18 @@ def config_table(config):
     ]
     for row in config["rows"]:
         inp = row.get("inproc") or {}
-        cold, warm = inp.get("cold", {}), inp.get("warm", {})
+        cold, warm = inp.get("cold") or {}, inp.get("warm") or {}
         w = row.get("wrk") or {}
         lines.append(
             "| `{path}` | {kind} | {qc} / {qw} | {ic} (× {icr}) | {iw} (× {iwr}) | {first} "
             "| {rps} (× {rr}) | {p50} / {p99} | {err} | {kb} |".format(
                 path=row["path"],
-                kind=row["kind"] + (" 🔒" if row["login"] else ""),
+                kind=row["kind"]
+                + (" 🔒" if row["login"] else "")
+                + (" (c2)" if w.get("connections") == 2 else ""),
                 qc=cold.get("queries", "–"),
                 qw=warm.get("queries", "–"),
-                ic=_f(cold.get("median_ms"), 2),
+                ic="error" if inp.get("error") else _f(cold.get("median_ms"), 2),
                 icr=_f(_ratio_inproc(row, floor, "cold"), 0),
                 iw=_f(warm.get("median_ms"), 2),
                 iwr=_f(_ratio_inproc(row, floor, "warm"), 0),
@@ -231,6 +233,7 @@ def load_section(load):
     lines = [
         "## Load with concurrent edits (`bench/load`)",
         "",
+        f"Measured {load.get('date', '?')}: "
         f"{load['seconds']} s of public load with wrk ({load['connections']} connections, "
         f"rotating over {len(load['public_paths'])} public pages and API URLs) on {load['db']}, "
         f"N = {load['n']}, while two staff clients signed in through the admin login (real CSRF) "
@@ -273,7 +276,14 @@ def write_results(out_dir, target):
     if bench:
         m = bench["meta"]
         lines += [
-            f"Measured {m['date']} at commit `{m['commit']}` by `bench/run`"
+            f"Measured {m['date']} at commit `{m['commit']}`"
+            + (
+                f" plus {m['uncommitted']} uncommitted changed files (the work tree was copied "
+                "at the start and measured as it was)"
+                if m.get("uncommitted")
+                else ""
+            )
+            + " by `bench/run`"
             + (f" in {bench.get('seconds', 0):.0f} s" if bench.get("seconds") else "")
             + ".",
             "",
@@ -283,8 +293,9 @@ def write_results(out_dir, target):
             "The box is shared: wrk, gunicorn and any other work compete for the same 2 cores.",
             "",
             "Method: gunicorn with the project's `gunicorn.conf.py` (2 sync workers, `DEBUG=0`), "
-            f"wrk `-t2 -c8 -d{m['duration']}s` per URL (exports `-c2`, one second shorter; the "
-            "floor one second longer, at the start and again at the end), after one *first* "
+            f"wrk `-t2 -c8 -d{m['duration']}s` per URL (`-c2` for exports and for pages whose "
+            "first request took over 0.3 s, so that no queue is left behind; the floor one "
+            "second longer, at the start and again at the end), after one *first* "
             "request per URL (cold: nothing cached for that URL yet). In process: Django's test "
             "client against the same database, the median of up to 5 renders with every cache "
             "cleared before each (cold) and without clearing (warm), queries counted with "

@@ -2,7 +2,9 @@ from datetime import UTC, datetime
 from io import StringIO
 
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jobcenters.models import District, Implementation, Jobcenter, Status
@@ -161,6 +163,18 @@ class SeedSyntheticTests(TestCase):
             Implementation.history.filter(public_note__startswith="[Synthetisch]").exists()
         )
         self.assertEqual(real_snapshot(), before)
+
+    def test_bulk_inserts_cost_two_queries_per_jobcenter_whatever_the_history(self):
+        def queries(n, changes):
+            remove_synthetic()
+            with CaptureQueriesContext(connection) as ctx:
+                seed_synthetic(n, changes=changes, now=NOW)
+            return len(ctx.captured_queries)
+
+        base = queries(1, 2)
+        # Per jobcenter: one INSERT of its 35 rows, one executemany of their history.
+        self.assertEqual(queries(3, 2) - base, 2 * 2)
+        self.assertEqual(queries(3, 12) - base, 2 * 2)
 
     def test_zero_changes_gives_rows_with_their_creation_entry_only(self):
         counts = seed_synthetic(1, changes=0, now=NOW)
