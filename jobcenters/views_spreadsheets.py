@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from . import roles, spreadsheets
 from .models import Jobcenter
+from .services import drafts_for
 
 FORMATS = {
     "xlsx": (spreadsheets.write_xlsx, spreadsheets.XLSX_CONTENT_TYPE),
@@ -158,10 +159,14 @@ def _apply(request, jobcenter, context):
     except spreadsheets.ImportRefused as exc:
         context["errors"] = exc.errors
         return render(request, "jobcenters/spreadsheets/import.html", context, status=409)
-    messages.success(
-        request,
-        _("Entries updated from the file: %(count)s.") % {"count": count},
-    )
+    if drafts_for(request.user):
+        text = _(
+            "Submitted from the file: %(count)s entries. They are shown publicly once the "
+            "coordination office has released them."
+        )
+    else:
+        text = _("Entries updated from the file: %(count)s.")
+    messages.success(request, text % {"count": count})
     return redirect(_import_url(jobcenter))
 
 

@@ -7,6 +7,7 @@ so no public page or export shows a change before the coordination office releas
 from unittest import mock
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -315,6 +316,26 @@ class ServiceTests(ReviewTestCase):
         # The coordination office's file holds the released values.
         released = write_csv(implementations_for_export([self.jobcenter_a], user=self.coordinator))
         self.assertNotIn(f";{Status.IN_PROGRESS.label};", released.decode("utf-8-sig"))
+
+    def test_upload_page_says_the_entries_await_release(self):
+        self.login(self.staff_a)
+        ags = self.jobcenter_a.district.ags
+        text = self.client.get(
+            reverse("jobcenters:export_status", args=[ags, "csv"])
+        ).content.decode("utf-8-sig")
+        text = text.replace(f";{Status.NOT_REPORTED.label};0;", f";{Status.DONE.label};100;", 1)
+        url = reverse("jobcenters:import_status", args=[ags])
+        upload = SimpleUploadedFile("status.csv", text.encode(), content_type="text/csv")
+        response = self.client.post(url, {"file": upload})
+        self.assertEqual(response.status_code, 200)
+        response = self.client.post(url, {"token": response.context["token"]}, follow=True)
+        message = german(
+            "Submitted from the file: %(count)s entries. They are shown publicly once the "
+            "coordination office has released them."
+        )
+        self.assertContains(response, message % {"count": 1})
+        self.assertEqual(PendingChange.objects.get().status, Status.DONE)
+        self.assertEqual(self.row().status, Status.NOT_REPORTED)
 
     def test_spreadsheet_import_refused_when_the_draft_changed_after_the_preview(self):
         self.submit()
