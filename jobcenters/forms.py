@@ -1,6 +1,7 @@
 """Forms for editing implementation statuses (admin change form and the one-screen editor)."""
 
 import datetime
+import re
 from collections import defaultdict
 
 from django import forms
@@ -287,7 +288,9 @@ class ReviewActionForm(forms.Form):
         chosen = []
         for value in self.cleaned_data["selected"]:
             pk, _sep, version = str(value).partition("-")
-            if not (pk.isdigit() and version.isdigit()) or len(value) > 40:
+            # At most 18 digits each: beyond that no id exists (and no database
+            # integer holds it).
+            if not (re.fullmatch(r"[0-9]{1,18}", pk) and re.fullmatch(r"[0-9]{1,18}", version)):
                 raise forms.ValidationError(
                     _("This form does not match the review queue; please reload the page.")
                 )

@@ -721,13 +721,17 @@ class QueueTests(ReviewTestCase):
             {"action": "release"},
             {"action": "delete", "selected": [f"{draft.pk}-{draft.version}"]},
             {"action": "release", "selected": ["abc"]},
-            {"action": "release", "selected": ["9" * 50 + "-1"]},
+            {"action": "release", "selected": ["9" * 19 + "-1"]},
+            {"action": "release", "selected": ["1-" + "9" * 19]},
+            {"action": "release", "selected": ["１-1"]},
         ]
         for data in cases:
             with self.subTest(data=data):
                 response = self.client.post(reverse(ACTION), data)
                 self.assertEqual(response.status_code, 400)
                 self.assertContains(response, 'class="error-summary"', status_code=400)
+        response = self.queue_post([PendingChange(pk=int("9" * 18), version=int("9" * 18))])
+        self.assertEqual(response.status_code, 409)
         response = self.queue_post([PendingChange(pk=999999, version=1)])
         self.assertEqual(response.status_code, 409)
         self.assertEqual(PendingChange.objects.get().state, PendingChange.State.SUBMITTED)
