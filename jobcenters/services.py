@@ -201,7 +201,9 @@ def release_change(*, pending, user, when=None):
             raise EditConflict(draft or released)
         if released.version != draft.base_version:
             raise EditConflict(released)
-        author = draft.submitted_by or user
+        # The same version means the same draft, so `pending`'s (maybe already loaded)
+        # submitter is the one to name.
+        author = pending.submitted_by or user
         _write(
             released,
             {name: getattr(draft, name) for name in EDITABLE_FIELDS},

@@ -235,7 +235,7 @@ def review_action(request):
     drafts = {
         draft.pk: draft
         for draft in PendingChange.objects.select_related(
-            "implementation__jobcenter", "implementation__factor"
+            "implementation__jobcenter", "implementation__factor", "submitted_by"
         ).filter(pk__in=chosen)
     }
     releasing = form.cleaned_data["action"] == ReviewActionForm.RELEASE

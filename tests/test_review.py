@@ -654,6 +654,19 @@ class QueueTests(ReviewTestCase):
         self.assertEqual(self.queue_post([draft]).status_code, 403)
         self.assertEqual(self.row().status, Status.NOT_REPORTED)
 
+    def test_release_costs_a_fixed_number_of_queries_per_change(self):
+        drafts = [self.submit(self.row(number=n)) for n in (1, 2, 3)]
+        self.login(self.coordinator)
+        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 the chosen drafts with
+        # row, jobcenter, factor and submitter; SAVEPOINT/RELEASE of the all-or-nothing
+        # transaction (2); per change (3 here): SAVEPOINT, released row and draft under
+        # lock, UPDATE of the row, its history INSERT, DELETE of the draft, its history
+        # INSERT, RELEASE (8).
+        with self.assertNumQueries(5 + 2 + 3 * 8):
+            response = self.queue_post(drafts)
+        self.assertRedirects(response, reverse(QUEUE))
+        self.assertEqual(Implementation.objects.filter(status=Status.DONE).count(), 3)
+
     def test_release_is_all_or_nothing(self):
         first = self.submit()
         second = self.submit(self.row(self.jobcenter_b), user=self.staff_b)
