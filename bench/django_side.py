@@ -78,6 +78,11 @@ def setup(password):
             StaffMembership.objects.get_or_create(
                 user=user, jobcenter=Jobcenter.objects.get(district__ags=ags)
             )
+        if username == STAFF[1]:
+            # Also a member of the first jobcenter: the load test can make both edit it.
+            StaffMembership.objects.get_or_create(
+                user=user, jobcenter=Jobcenter.objects.get(district__ags=STAFF_AGS[0])
+            )
         users[username] = ags
     stichtage = 0
     try:
@@ -291,35 +296,44 @@ def inproc(urls_file, reps=5, budget=1.0):
             )
         except Exception as exc:  # the tree may be mid-edit: record it and go on
             results[url["path"]] = {"cold": None, "warm": None, "error": repr(exc)[:300]}
-    # Profile the slowest page (not an export) cold.
+
+    # Profile, cold, the slowest page (not an export) and the slowest public one.
+    def cold_ms(url):
+        return (results[url["path"]]["cold"] or {}).get("median_ms", 0)
+
+    profiles = []
     pages = [u for u in urls if u["kind"] in ("page", "api", "internal")]
-    profile = None
-    if pages:
-        slowest = max(pages, key=lambda u: (results[u["path"]]["cold"] or {}).get("median_ms", 0))
-        client = staff if slowest["login"] else anonymous
-        profiler = cProfile.Profile()
-        deadline = time.monotonic() + 5
-        for _ in range(3):
-            if time.monotonic() > deadline:
-                break
-            _clear_caches()
-            profiler.enable()
-            client.get(slowest["path"])
-            profiler.disable()
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("tottime").print_stats(12)
-        by_tottime = _trim_profile(text.getvalue())
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("cumulative").print_stats(str(REPO / r"(?!\.venv)"), 12)
-        by_cumulative = _trim_profile(text.getvalue())
-        profile = {
-            "path": slowest["path"],
-            "tottime": by_tottime,
-            "cumulative_project": by_cumulative,
-        }
-    out({"results": results, "profile": profile})
+    public = [u for u in pages if not u["login"]]
+    for group in (pages, public):
+        if group:
+            slowest = max(group, key=cold_ms)
+            if all(p["path"] != slowest["path"] for p in profiles):
+                client = staff if slowest["login"] else anonymous
+                profiles.append(_profile(client, slowest["path"]))
+    out({"results": results, "profiles": profiles})
+
+
+def _profile(client, path):
+    profiler = cProfile.Profile()
+    deadline = time.monotonic() + 5
+    for _ in range(3):
+        if time.monotonic() > deadline:
+            break
+        _clear_caches()
+        profiler.enable()
+        client.get(path)
+        profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(12)
+    by_tottime = _trim_profile(text.getvalue())
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text).sort_stats("cumulative")
+    stats.print_stats(str(REPO / r"(?!\.venv)"), 12)
+    return {
+        "path": path,
+        "tottime": by_tottime,
+        "cumulative_project": _trim_profile(text.getvalue()),
+    }
 
 
 def _trim_profile(text):
@@ -330,14 +344,22 @@ def _trim_profile(text):
     return [site.sub("", line) for line in keep]
 
 
-def history(tokens):
-    counts = {t: Implementation.history.filter(public_note=t).count() for t in tokens}
-    current = {t: Implementation.objects.filter(public_note=t).count() for t in tokens}
+def history(check):
+    """History rows per token, the total, and the public note of each row now."""
+    tokens = check.get("saved", []) + check.get("rejected", [])
+    counts = dict.fromkeys(tokens, 0)
+    for note in Implementation.history.filter(public_note__in=tokens).values_list(
+        "public_note", flat=True
+    ):
+        counts[note] += 1
+    current = dict(
+        Implementation.objects.filter(pk__in=check.get("rows", [])).values_list("pk", "public_note")
+    )
     out(
         {
             "total": Implementation.history.count(),
             "per_token": counts,
-            "current": current,
+            "current": {str(pk): note for pk, note in current.items()},
         }
     )
 
@@ -351,7 +373,7 @@ def main(argv):
     elif command == "inproc":
         inproc(argv[1])
     elif command == "history":
-        history(json.loads(Path(argv[1]).read_text()) if len(argv) > 1 else [])
+        history(json.loads(Path(argv[1]).read_text()) if len(argv) > 1 else {})
     else:
         raise SystemExit(f"unknown subcommand {command!r}")
 

@@ -554,7 +554,7 @@ def measure(env, db, n, urls, *, password, duration, label):
         "rows": [dict(r, inproc=inproc["results"].get(r["path"])) for r in rows],
         "rss_floor_mb": rss_floor,
         "rss_all_mb": rss_all,
-        "profile": inproc["profile"],
+        "profiles": inproc["profiles"],
         "inproc_seconds": inproc_seconds,
         "server": how,
         "loadavg": [load_before, loadavg()],
@@ -622,7 +622,9 @@ class StaffEditor(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.username, self.password, self.ags = port, username, password, ags
         self.seconds, self.number = seconds, number
-        self.saves, self.conflicts, self.errors, self.visible = [], 0, [], 0
+        # saves: (token, implementation pk, time the 302 arrived); rejected: tokens of
+        # saves answered with the form again (an edit conflict): they must not be stored.
+        self.saves, self.rejected, self.errors, self.visible = [], [], [], 0
         self.latencies = []
         self.checked = 0
 
@@ -661,12 +663,15 @@ class StaffEditor(threading.Thread):
             return
         notes = [k for k, (name, _v) in enumerate(form.fields) if name.endswith("public_note")]
         token = f"Lasttest-{self.number}-{i:03d}-{secrets.token_hex(4)}"
-        form.fields[notes[i % len(notes)]][1] = token
+        field = form.fields[notes[i % len(notes)]]
+        field[1] = token
+        row = re.search(r"(\d+)", field[0])  # editor rows are named row-<pk>-public_note
+        row = int(row.group(1)) if row else None
         fields = [tuple(f) for f in form.fields] + [s for s in form.submits if s[0] == "_save"][:1]
         status, body, hdrs, t = browser.post(form.action or editor, fields)
         self.latencies.append(t)
         if status in (301, 302, 303):
-            self.saves.append(token)
+            self.saves.append((token, row, time.monotonic()))
             # The very next public request must show the change.
             p_status, p_body, _h, t = Browser(self.port).get(public)
             self.latencies.append(t)
@@ -674,8 +679,8 @@ class StaffEditor(threading.Thread):
                 self.checked += 1
                 if token.encode() in p_body:
                     self.visible += 1
-        elif status == 200 and b"changed by someone else" in body:
-            self.conflicts += 1
+        elif status == 200:
+            self.rejected.append(token)
         else:
             self.errors.append(f"POST {editor}: HTTP {status}")
 
@@ -703,11 +708,14 @@ def run_load(args, password=None):
     before = django(env, "side", "history")["total"]
     server = Server(env, "load")
     try:
+        pairs = [(n, a) for n, a in setup["users"].items() if a is not None]
+        if not args.separate_jobcenters:
+            # Both edit the same jobcenter and, each second, the same row: conflicts are
+            # likely, and the optimistic lock must turn every one into a refusal.
+            pairs = [(n, pairs[0][1]) for n, _a in pairs]
         staff = [
             StaffEditor(server.port, name, password, ags, args.load_seconds, k)
-            for k, (name, ags) in enumerate(
-                (n, a) for n, a in setup["users"].items() if a is not None
-            )
+            for k, (name, ags) in enumerate(pairs)
         ]
         for editor in staff:
             editor.start()
@@ -745,11 +753,19 @@ def run_load(args, password=None):
     for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors: (.*)"):
         if m := re.search(pattern, text):
             public_result["errors"] += sum(int(x) for x in re.findall(r"\d+", m.group(1)))
-    tokens = [t for e in staff for t in e.saves]
+    saves = sorted((s for e in staff for s in e.saves), key=lambda s: s[2])
+    tokens = [token for token, _row, _t in saves]
+    rejected = [t for e in staff for t in e.rejected]
+    last_saved = {row: token for token, row, _t in saves}  # the latest save of each row
+    check = {"saved": tokens, "rejected": rejected, "rows": list(last_saved)}
     tokens_file = OUT / "load-tokens.json"
-    tokens_file.write_text(json.dumps(tokens))
+    tokens_file.write_text(json.dumps(check))
     after = django(env, "side", "history", str(tokens_file))
-    lost = [t for t, count in after["per_token"].items() if count != 1]
+    lost = [t for t in tokens if after["per_token"][t] != 1]
+    phantom = [t for t in rejected if after["per_token"][t] != 0]
+    overwritten = [
+        row for row, token in last_saved.items() if after["current"].get(str(row)) != token
+    ]
     latencies = sorted(t for e in staff for t in e.latencies)
     result = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -759,11 +775,14 @@ def run_load(args, password=None):
         "connections": args.connections,
         "public_paths": public,
         "public": public_result,
+        "same_jobcenter": not args.separate_jobcenters,
         "saves": len(tokens),
-        "conflicts": sum(e.conflicts for e in staff),
+        "conflicts": len(rejected),
+        "phantom_writes": len(phantom),
+        "rows_not_last_saved": len(overwritten),
         "staff_errors": [err for e in staff for err in e.errors],
         "history_delta": after["total"] - before,
-        "lost_updates": len(lost) + abs(after["total"] - before - len(tokens)),
+        "lost_updates": len(lost) + len(overwritten) + abs(after["total"] - before - len(tokens)),
         "visible": sum(e.visible for e in staff),
         "checked": sum(e.checked for e in staff),
         "staff_p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else None,
@@ -852,6 +871,11 @@ def main(argv=None):
     parser.add_argument("--load-db", default="postgres", choices=["sqlite", "postgres"])
     parser.add_argument("--load-n", type=int, default=REAL_JOBCENTERS)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--separate-jobcenters",
+        action="store_true",
+        help="load: each staff client edits its own jobcenter (default: both edit one)",
+    )
     args = parser.parse_args(argv)
     for db in args.db:
         if db not in ("sqlite", "postgres"):

@@ -238,7 +238,15 @@ def load_section(load):
         f"rotating over {len(load['public_paths'])} public pages and API URLs) on {load['db']}, "
         f"N = {load['n']}, while two staff clients signed in through the admin login (real CSRF) "
         "saved one edit per second each in the one-screen editor "
-        "(`/bearbeiten/<ags>/`, hidden `version` field sent back as read).",
+        "(`/bearbeiten/<ags>/`, hidden `version` field sent back as read)"
+        + (
+            ", both in the same jobcenter and in the same row each second, so that their "
+            "edits collide"
+            if load.get("same_jobcenter")
+            else ", each in its own jobcenter"
+        )
+        + ". Lost updates = saved edits missing from the history or not the row's final "
+        "state + any difference between history growth and saves.",
         "",
         "| measure | value |",
         "|---|---|",
@@ -246,7 +254,8 @@ def load_section(load):
         f"| public p50 / p99 ms | {_f(p['p50_ms'], 1)} / {_f(p['p99_ms'], 1)} |",
         f"| public errors (non-2xx/3xx, socket) | {p['errors']} |",
         f"| staff saves (302) | {load['saves']} |",
-        f"| edit conflicts | {load['conflicts']} |",
+        f"| refused as edit conflicts (form shown again) | {load['conflicts']} |",
+        f"| refused edits found in the history anyway | {load.get('phantom_writes', '–')} |",
         f"| staff errors | {len(load['staff_errors'])} |",
         f"| history rows added / saves | {load['history_delta']} / {load['saves']} |",
         f"| lost updates | {load['lost_updates']} |",
@@ -337,28 +346,28 @@ def write_results(out_dir, target):
                 + "; ".join(f"`{p}` ({why})" for p, why in skipped)
             )
             lines.append("")
-        lines.append("## Profiles of the slowest page (cold, 3 renders, cProfile)")
+        lines.append("## Profiles: the slowest page and the slowest public page (cold, cProfile)")
         lines.append("")
         for config in bench["configs"]:
-            prof = config.get("profile")
-            if not prof or config["n"] != max(c["n"] for c in bench["configs"]):
+            if config["n"] != max(c["n"] for c in bench["configs"]):
                 continue
-            lines += [
-                f"### {config['db']}, N = {config['n']}: `{prof['path']}`",
-                "",
-                "By own time:",
-                "",
-                "```",
-                *prof["tottime"][:14],
-                "```",
-                "",
-                "Project code by cumulative time:",
-                "",
-                "```",
-                *prof["cumulative_project"][:14],
-                "```",
-                "",
-            ]
+            for prof in config.get("profiles") or []:
+                lines += [
+                    f"### {config['db']}, N = {config['n']}: `{prof['path']}`",
+                    "",
+                    "By own time:",
+                    "",
+                    "```",
+                    *prof["tottime"][:14],
+                    "```",
+                    "",
+                    "Project code by cumulative time:",
+                    "",
+                    "```",
+                    *prof["cumulative_project"][:14],
+                    "```",
+                    "",
+                ]
     if load:
         lines += load_section(load)
         lines.append("")
