@@ -57,11 +57,14 @@ def edit_jobcenter(request, ags):
         .order_by("factor__theme__order", "factor__theme__number", "factor__number")
     )
     drafting = drafts_for(request.user)
+    labels = field_labels()
     for row in rows:
         row.draft = getattr(row, "pending_change", None)
-        if drafting and row.draft is not None:
-            # Staff edit their draft; the released values stay as they are.
-            show_draft(row, row.draft)
+        if row.draft is not None:
+            row.draft_changes = draft_changes(row, row.draft, labels)
+            if drafting:
+                # Staff edit their draft; the released values stay as they are.
+                show_draft(row, row.draft)
     data = request.POST if request.method == "POST" else None
     forms = [EditorRowForm(data, instance=row, prefix=f"row-{row.pk}") for row in rows]
 
@@ -155,21 +158,30 @@ class ReviewRow:
         return f"{self.draft.pk}-{self.draft.version}"
 
 
+def field_labels():
+    return {f.name: capfirst(f.verbose_name) for f in Implementation._meta.fields}
+
+
+def draft_changes(released, draft, labels):
+    """[(label, released value, draft value)] of the fields a draft changes."""
+    return [
+        (
+            labels[name],
+            display_value(name, getattr(released, name)),
+            display_value(name, getattr(draft, name)),
+        )
+        for name in EDITABLE_FIELDS
+        if getattr(released, name) != getattr(draft, name)
+    ]
+
+
 def review_rows(pending_changes, chosen=()):
     """A ReviewRow per draft: what release would change, as people read it."""
-    labels = {f.name: capfirst(f.verbose_name) for f in Implementation._meta.fields}
+    labels = field_labels()
     rows = []
     for draft in pending_changes:
         released = draft.implementation
-        changes = [
-            (
-                labels[name],
-                display_value(name, getattr(released, name)),
-                display_value(name, getattr(draft, name)),
-            )
-            for name in EDITABLE_FIELDS
-            if getattr(released, name) != getattr(draft, name)
-        ]
+        changes = draft_changes(released, draft, labels)
         row = ReviewRow(draft, changes, released.version != draft.base_version)
         row.checked = row.key in chosen
         rows.append(row)

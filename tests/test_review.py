@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import capfirst
 
 from factors.models import Factor
 from jobcenters import roles
@@ -433,11 +434,13 @@ class EditorTests(ReviewTestCase):
         self.login(self.staff_a)
         response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, german("Awaiting release"))
-        self.assertContains(response, MARKER)
+        self.assertContains(response, f">\n{MARKER}</textarea>")  # the form holds the draft
         self.assertContains(
             response, f'name="row-{draft.implementation_id}-version" value="{draft.version}"'
         )
         self.assertContains(response, 'class="notice notice-review"')
+        # What the draft changes against the released state, named per field.
+        self.assertContains(response, f"{capfirst(german('public note'))}: – → {MARKER}")
 
     def test_save_message_says_the_changes_await_release(self):
         self.login(self.staff_a)
@@ -519,7 +522,9 @@ class EditorTests(ReviewTestCase):
         self.login(self.coordinator)
         response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, reverse(QUEUE) + f"#change-{draft.pk}")
-        self.assertNotContains(response, MARKER)
+        # The form holds the released values; the draft is only named above it.
+        self.assertNotContains(response, f">\n{MARKER}</textarea>")
+        self.assertContains(response, f"→ {MARKER}")
         self.assertContains(
             response, f'name="row-{draft.implementation_id}-version" value="{draft.base_version}"'
         )
@@ -545,7 +550,9 @@ class EditorTests(ReviewTestCase):
         self.login(self.staff_a)
         response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, 'class="review-state review-state-submitted"')
-        self.assertNotContains(response, MARKER)
+        # The form holds the released values; the draft is only named above it.
+        self.assertNotContains(response, f">\n{MARKER}</textarea>")
+        self.assertContains(response, f"→ {MARKER}")
         self.assertNotContains(response, reverse(QUEUE))
         row = self.row()
         data = editor_data(self.jobcenter_a)
