@@ -27,6 +27,15 @@ def _ratio_inproc(row, floor, mode="cold"):
     return row["inproc"][mode]["median_ms"] / floor["inproc"][mode]["median_ms"]
 
 
+def _first(row):
+    status = row.get("first_status")
+    if status == 200:
+        return _f(row.get("first_ms"), 1)
+    if isinstance(status, int):
+        return f"{_f(row.get('first_ms'), 1)} (HTTP {status})"
+    return str(status)
+
+
 def config_table(config):
     floor = config["floor"]
     fl_in = floor["inproc"]
@@ -68,8 +77,7 @@ def config_table(config):
                 icr=_f(_ratio_inproc(row, floor, "cold"), 0),
                 iw=_f(warm.get("median_ms"), 2),
                 iwr=_f(_ratio_inproc(row, floor, "warm"), 0),
-                first=_f(row.get("first_ms"), 1)
-                + ("" if row.get("first_status") == 200 else f" (HTTP {row.get('first_status')})"),
+                first=_first(row),
                 rps=_f(w.get("rps"), 0),
                 rr=_f(_ratio_rps(row, floor), 2),
                 p50=_f(w.get("p50_ms"), 1),
