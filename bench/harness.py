@@ -239,16 +239,9 @@ def stop_all_servers(*_args):
             server.stop()
 
 
-atexit.register(stop_all_servers)
-
-
 def _on_signal(signum, _frame):
     stop_all_servers()
     sys.exit(128 + signum)
-
-
-signal.signal(signal.SIGTERM, _on_signal)
-signal.signal(signal.SIGINT, _on_signal)
 
 
 # --- HTTP (http.client, our own cookie jar: the site's cookies are Secure) ------------------
@@ -888,6 +881,11 @@ def main(argv=None):
         parser.error("--connections must be 1–256")
 
     from report import write_results  # bench/report.py
+
+    # Every server started from here on is stopped however the run ends.
+    atexit.register(stop_all_servers)
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
 
     if args.mode == "run":
         run_benchmark(args)

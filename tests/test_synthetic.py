@@ -226,3 +226,93 @@ class BenchFloorTests(TestCase):
 
     def test_floor_refuses_post(self):
         self.assertEqual(self.client.post(reverse("bench_floor")).status_code, 405)
+
+
+def _bench_module(name):
+    """bench/ is a folder of scripts, not a package: load one of them by path."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class BenchReportTests(TestCase):
+    """The benchmark's verdicts: a target is met only when the numbers say so."""
+
+    def config(self, n, *, page_rps, page_ms, queries, rss):
+        floor = {
+            "rps": 1000.0,
+            "wrk_runs": [{"rps": 1000.0}],
+            "inproc": {"cold": {"median_ms": 0.2, "queries": 0}, "warm": {"median_ms": 0.2}},
+        }
+        row = {
+            "name": "public:matrix",
+            "path": "/matrix/",
+            "kind": "page",
+            "login": False,
+            "wrk": {"rps": page_rps},
+            "inproc": {"cold": {"median_ms": page_ms, "queries": queries}, "warm": None},
+        }
+        return {
+            "db": "sqlite",
+            "n": n,
+            "floor": floor,
+            "rows": [row],
+            "rss_floor_mb": [50.0, 52.0],
+            "rss_all_mb": [rss, 60.0],
+        }
+
+    def verdicts(self, configs):
+        return [met for _text, met, _detail in _bench_module("report").targets(configs)]
+
+    def test_all_met(self):
+        configs = [
+            self.config(16, page_rps=600, page_ms=3.0, queries=3, rss=70),
+            self.config(405, page_rps=550, page_ms=40.0, queries=3, rss=100),
+        ]
+        # warm, cold at 16, largest at 405, queries, RSS; no trend URL measured
+        self.assertEqual(self.verdicts(configs), [True, True, True, True, True, None])
+
+    def test_each_target_can_fail(self):
+        configs = [
+            self.config(16, page_rps=400, page_ms=5.0, queries=3, rss=70),
+            self.config(405, page_rps=600, page_ms=60.0, queries=4, rss=110),
+        ]
+        # 0.4 × floor; 25 × floor at 16; 300 × at 405; 3 → 4 queries; 110 MB > 2 × 52 MB
+        self.assertEqual(self.verdicts(configs), [False, False, False, False, False, None])
+
+
+class BenchFormParserTests(TestCase):
+    def test_forms_are_submitted_as_a_browser_would(self):
+        harness = _bench_module("harness")
+        forms = harness.parse_forms(
+            """<form method="get"><input name="q" value="x"></form>
+            <form method="post" action="/save/">
+              <input type="hidden" name="csrfmiddlewaretoken" value="tok">
+              <input name="row-7-version" type="hidden" value="3">
+              <select name="row-7-status"><option value="a">A</option>
+                <option value="b" selected>B</option></select>
+              <textarea name="row-7-public_note">
+Notiz &amp; mehr</textarea>
+              <input type="checkbox" name="off"><input type="checkbox" name="on" checked>
+              <input name="gone" disabled value="x"><input type="file" name="upload">
+              <button type="submit" name="_save" value="1">Save</button>
+            </form>"""
+        )
+        form = harness.pick_form(forms, lambda f: f.method == "post")
+        self.assertEqual(form.action, "/save/")
+        self.assertEqual(
+            form.fields,
+            [
+                ["csrfmiddlewaretoken", "tok"],
+                ["row-7-version", "3"],
+                ["row-7-status", "b"],
+                ["row-7-public_note", "Notiz & mehr"],
+                ["on", "on"],
+            ],
+        )
+        self.assertEqual(form.submits, [("_save", "1")])
