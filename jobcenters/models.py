@@ -181,6 +181,27 @@ def stale_cutoff(*, months=None, now=None):
     return (now or timezone.now()) - timedelta(days=round(months * 30.44))
 
 
+def status_constraints(prefix):
+    """The database rules every stored status obeys, released or drafted alike."""
+    return [
+        models.CheckConstraint(
+            condition=Q(progress__gte=0) & Q(progress__lte=100),
+            name=f"{prefix}_progress_0_to_100",
+        ),
+        models.CheckConstraint(
+            condition=~Q(status=Status.DONE) | Q(progress=100),
+            name=f"{prefix}_done_means_100",
+        ),
+        models.CheckConstraint(
+            condition=~Q(status=Status.NOT_APPLICABLE) | ~Q(not_applicable_reason=""),
+            name=f"{prefix}_not_applicable_needs_reason",
+        ),
+        models.CheckConstraint(
+            condition=Q(status__in=Status.values), name=f"{prefix}_status_valid"
+        ),
+    ]
+
+
 class ImplementationQuerySet(models.QuerySet):
     def for_jobcenter(self, jobcenter):
         return self.filter(jobcenter=jobcenter)
@@ -334,21 +355,7 @@ class Implementation(models.Model):
             models.UniqueConstraint(
                 fields=["jobcenter", "factor"], name="one_implementation_per_jobcenter_and_factor"
             ),
-            models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=100),
-                name="implementation_progress_0_to_100",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=Status.DONE) | Q(progress=100),
-                name="implementation_done_means_100",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=Status.NOT_APPLICABLE) | ~Q(not_applicable_reason=""),
-                name="implementation_not_applicable_needs_reason",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=Status.values), name="implementation_status_valid"
-            ),
+            *status_constraints("implementation"),
         ]
         indexes = [models.Index(fields=["status"], name="implementation_status_idx")]
 
@@ -463,21 +470,7 @@ class PendingChange(models.Model):
         verbose_name = _("pending change")
         verbose_name_plural = _("pending changes")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=100),
-                name="pending_change_progress_0_to_100",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=Status.DONE) | Q(progress=100),
-                name="pending_change_done_means_100",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=Status.NOT_APPLICABLE) | ~Q(not_applicable_reason=""),
-                name="pending_change_not_applicable_needs_reason",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=Status.values), name="pending_change_status_valid"
-            ),
+            *status_constraints("pending_change"),
             models.CheckConstraint(
                 condition=Q(state__in=["submitted", "returned"]),
                 name="pending_change_state_valid",

@@ -437,25 +437,6 @@ def method(request):
 
 
 @static_page
-def imprint(request):
-    return render(request, "public/imprint.html")
-
-
-@static_page
-def privacy(request):
-    return render(request, "public/privacy.html")
-
-
-@static_page
-def accessibility(request):
-    return render(request, "public/accessibility.html")
-
-
-@static_page
-def easy_language(request):
-    return render(request, "public/easy_language.html")
-
-
-@static_page
-def contact(request):
-    return render(request, "public/contact.html")
+def legal_page(request, template):
+    """Impressum, Datenschutz, Barrierefreiheit, Leichte Sprache, Kontakt: text, no data."""
+    return render(request, template)
