@@ -226,10 +226,9 @@ def _timed_get(client, path):
     with CaptureQueriesContext(connection) as ctx:
         began = time.perf_counter()
         response = client.get(path)
-        if response.streaming:
-            b"".join(response.streaming_content)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
         elapsed = time.perf_counter() - began
-    return elapsed, len(ctx.captured_queries), response.status_code
+    return elapsed, len(ctx.captured_queries), response.status_code, len(body)
 
 
 def _repeat(client, path, *, cold, reps, budget):
@@ -246,10 +245,11 @@ def _repeat(client, path, *, cold, reps, budget):
 
 
 def _summary(renders):
-    times = [t for t, _n, _status in renders]
-    queries = [n for _t, n, _status in renders]
-    statuses = {status for _t, _n, status in renders}
+    times = [r[0] for r in renders]
+    queries = [r[1] for r in renders]
+    statuses = {r[2] for r in renders}
     return {
+        "bytes": renders[-1][3],
         "median_ms": 1000 * statistics.median(times),
         "queries": max(queries),
         "queries_min": min(queries),
