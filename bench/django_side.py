@@ -340,7 +340,7 @@ def _trim_profile(text):
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
     keep = [line.replace(str(REPO) + "/", "") for line in lines[start:] if line.strip()]
-    site = re.compile(r"\S*/site-packages/")
+    site = re.compile(r"\S*/(site-packages|lib/python3\.\d+)/")
     return [site.sub("", line) for line in keep]
 
 
