@@ -134,6 +134,11 @@ def remove_synthetic():
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             Implementation.history.filter(jobcenter_id__in=chunk).delete()
+            # Rows of other models that point at these implementations (e.g. drafts).
+            for rel in Implementation._meta.related_objects:
+                rel.related_model._base_manager.filter(
+                    **{f"{rel.field.name}__jobcenter_id__in": chunk}
+                ).delete()
             # A queryset delete would write a "deleted" history entry per row;
             # synthetic rows leave no trace, so they go with one plain DELETE.
             table = connection.ops.quote_name(Implementation._meta.db_table)

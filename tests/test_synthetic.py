@@ -164,6 +164,23 @@ class SeedSyntheticTests(TestCase):
         )
         self.assertEqual(real_snapshot(), before)
 
+    def test_replace_also_removes_drafts_of_synthetic_rows(self):
+        from jobcenters.models import PendingChange
+        from jobcenters.services import submit_change
+
+        seed_synthetic(1, changes=2, now=NOW)
+        row = Implementation.objects.filter(jobcenter__in=synthetic_jobcenters()).first()
+        submit_change(
+            implementation=row,
+            values={"public_note": "Entwurf"},
+            expected_version=row.version,
+            user=None,
+        )
+        self.assertEqual(PendingChange.objects.count(), 1)
+        seed_synthetic(2, changes=2, now=NOW, replace=True)
+        self.assertEqual(PendingChange.objects.count(), 0)
+        self.assertEqual(synthetic_jobcenters().count(), 2)
+
     def test_bulk_inserts_cost_two_queries_per_jobcenter_whatever_the_history(self):
         def queries(n, changes):
             remove_synthetic()
