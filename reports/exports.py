@@ -126,16 +126,17 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None):
         source = source.filter(factor__number=factor_number)
     if ags is not None:
         source = source.filter(jobcenter__district__ags=ags)
-    source = source.order_by("jobcenter__district__ags", "factor__number").values(
+    # Tuples zipped with the keys: cheaper than values() dicts re-keyed one by one.
+    source = source.order_by("jobcenter__district__ags", "factor__number").values_list(
         *_MATRIX_FIELDS.values()
     )
     if limit:
         source = source[:limit]
     labels = german_status_labels()
-    fields = list(_MATRIX_FIELDS.items())
+    keys = list(_MATRIX_FIELDS)
     rows = []
     for record in source:
-        row = {key: record[field] for key, field in fields}
+        row = dict(zip(keys, record, strict=True))
         row["status_label"] = labels.get(row["status"], row["status"])
         rows.append(row)
     return rows
@@ -269,13 +270,23 @@ def _converters(columns, *, excel=False, for_json=False):
             return ""
         return value
 
+    if for_json:  # text, numbers, booleans and None pass unchanged: no call per cell
+        return [(c.key, {"datetime": datetime_, "date": date_}.get(c.kind)) for c in columns]
     kinds = {"datetime": datetime_, "date": date_, "float": float_, "bool": bool_}
     return [(c.key, kinds.get(c.kind, plain)) for c in columns]
 
 
 def to_json_rows(rows, columns):
-    converters = _converters(columns, for_json=True)
-    return [{key: convert(row[key]) for key, convert in converters} for row in rows]
+    """Rows as dicts in column order, one pass; only dates and times are converted."""
+    keys = [c.key for c in columns]
+    converted = [(key, convert) for key, convert in _converters(columns, for_json=True) if convert]
+    result = []
+    for row in rows:
+        out = {key: row[key] for key in keys}
+        for key, convert in converted:
+            out[key] = convert(out[key])
+        result.append(out)
+    return result
 
 
 def to_csv(rows, columns, *, excel=False):
