@@ -22,3 +22,10 @@ class HealthzTests(TestCase):
 
     def test_post_is_not_allowed(self):
         self.assertEqual(self.client.post("/healthz").status_code, 405)
+
+
+class HealthzBehindPlainHttpTests(TestCase):
+    def test_health_probe_over_http_is_not_redirected_to_https(self):
+        with self.settings(SECURE_SSL_REDIRECT=True):
+            self.assertEqual(self.client.get("/healthz").status_code, 200)
+            self.assertEqual(self.client.get("/impressum/").status_code, 301)
