@@ -14,6 +14,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import rendering
 from .models import Implementation, PendingChange, Status
 from .services import EDITABLE_FIELDS
 
@@ -253,6 +254,8 @@ class EditorRowForm(ImplementationForm):
 
     # One legend at the top of the page explains the statuses, not 35 copies.
     status_help = False
+    # Django's field and widget markup written in Python: the page renders 245 fields.
+    default_renderer = rendering.renderer
 
 
 class ReviewActionForm(forms.Form):
