@@ -158,50 +158,55 @@ def _static_etag(request, *args, **kwargs):
 _revalidate = cache_control(no_cache=True)
 
 
-def cached_by_data_state(view):
-    """Serve anonymous visitors a page rendered before for the very same data state.
+def cached_by(etag_func):
+    """Serve anonymous visitors a page rendered before for the very same ETag.
 
-    The key is the ETag, which changes with every save, import, catalogue or
-    district change, language and deploy (see data_state), plus the full path with
-    its query string: invalidation is exact because nothing is ever looked up
-    under an outdated key. Only the body is kept; middleware adds the headers anew.
+    The ETag changes with every save, import, catalogue or district change,
+    language and deploy (see data_state and _static_etag); with the full path and
+    query string it keys the cache, so invalidation is exact: nothing is ever
+    looked up under an outdated key. Only the body is kept; middleware adds the
+    headers anew.
     """
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        key = (
-            "page:"
-            + hashlib.sha1(
-                f"{data_state(request)['etag']}|{request.get_full_path()}".encode(),
-                usedforsecurity=False,
-            ).hexdigest()
-        )
-        hit = cache.get(key)
-        if hit is not None:
-            status, content_type, body = hit
-            return HttpResponse(body, status=status, content_type=content_type)
-        response = view(request, *args, **kwargs)
-        if response.status_code in (200, 404) and not response.streaming:
-            cache.set(
-                key,
-                (response.status_code, response["Content-Type"], response.content),
-                PAGE_CACHE_SECONDS,
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            etag = etag_func(request, *args, **kwargs)
+            key = (
+                "page:"
+                + hashlib.sha1(
+                    f"{etag}|{request.get_full_path()}".encode(), usedforsecurity=False
+                ).hexdigest()
             )
-        return response
+            hit = cache.get(key)
+            if hit is not None:
+                status, content_type, body = hit
+                return HttpResponse(body, status=status, content_type=content_type)
+            response = view(request, *args, **kwargs)
+            if response.status_code in (200, 404) and not response.streaming:
+                cache.set(
+                    key,
+                    (response.status_code, response["Content-Type"], response.content),
+                    PAGE_CACHE_SECONDS,
+                )
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
 def public_page(view):
     """GET/HEAD only (405 otherwise), with ETag/Last-Modified and 304 on a match."""
     conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(
-        cached_by_data_state(view)
+        cached_by(_etag)(view)
     )
     return require_safe(_revalidate(conditional))
 
 
 def static_page(view):
     """Like public_page for pages that show no data: the ETag needs no query."""
-    return require_safe(_revalidate(condition(etag_func=_static_etag)(view)))
+    cached = cached_by(_static_etag)(view)
+    return require_safe(_revalidate(condition(etag_func=_static_etag)(cached)))

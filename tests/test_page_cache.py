@@ -77,3 +77,10 @@ class PageCacheTests(TestCase):
         self.client.force_login(self.editor)
         response = self.client.get(url)
         self.assertContains(response, "session-timeout")
+
+    def test_text_pages_are_cached_but_follow_the_operator_settings(self):
+        url = reverse("public:imprint")
+        self.assertContains(self.client.get(url), "noch zu ergänzen")
+        with override_settings(KJC_OPERATOR_NAME="Geschäftsstelle der KJC Hessen"):
+            self.assertContains(self.client.get(url), "Geschäftsstelle der KJC Hessen")
+        self.assertNotContains(self.client.get(url), "Geschäftsstelle der KJC Hessen")
