@@ -45,11 +45,11 @@ class EnvHelperTests(SimpleTestCase):
 
 
 class StartupTests(SimpleTestCase):
-    def run_check(self, **env):
+    def run_check(self, command="check", **env):
         base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
         base.pop("DJANGO_SETTINGS_MODULE", None)
         return subprocess.run(
-            [sys.executable, "manage.py", "check"],
+            [sys.executable, "manage.py", command],
             cwd=ROOT,
             env={**base, **env},
             capture_output=True,
@@ -66,3 +66,10 @@ class StartupTests(SimpleTestCase):
         result = self.run_check(DEBUG="perhaps")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("DEBUG='perhaps' is not a boolean", result.stderr)
+
+    def test_every_command_names_the_setting_instead_of_a_trace(self):
+        # makemigrations is one of the commands Django lets run on after a settings error.
+        result = self.run_check("makemigrations", DEBUG="0")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("Configuration error: SECRET_KEY must be set", result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
