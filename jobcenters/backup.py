@@ -13,7 +13,7 @@ from django.db import transaction
 
 # Rebuilt by `migrate` on the target (content types, permissions) or not worth
 # keeping (sessions); everything else goes into the backup.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "jobcenters.dataversion"]
 
 
 def backed_up_models():

@@ -1,10 +1,11 @@
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
-from django.db import models
-from django.db.models import Count, Q
+from django.db import IntegrityError, models
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -215,6 +216,10 @@ class ImplementationQuerySet(models.QuerySet):
     def stale(self, *, months=None, now=None):
         """Entries not changed for the configured number of months."""
         return self.filter(updated_at__lt=stale_cutoff(months=months, now=now))
+
+    def latest_change(self):
+        """When the latest of these rows was changed (None without rows): one query."""
+        return self.aggregate(latest=Max("updated_at"))["latest"]
 
     def status_counts(self):
         """{status: count} over the queryset, every status present (one query)."""
@@ -488,3 +493,42 @@ class PendingChange(models.Model):
     @property
     def is_returned(self):
         return self.state == self.State.RETURNED
+
+
+class DataVersionManager(models.Manager):
+    def current(self):
+        """(generation, counter, changed_at) of the data: one primary-key query.
+
+        The row is created by the migration; if a flush removed it, a new row with a
+        new generation starts, so no key of the old counter is ever reused.
+        """
+        row = self.filter(pk=1).values_list("generation", "counter", "changed_at")
+        for values in row:
+            return values
+        try:
+            version = self.create(pk=1)
+        except IntegrityError:  # another request created it just now
+            return self.current()
+        return version.generation, version.counter, version.changed_at
+
+
+class DataVersion(models.Model):
+    """One row counting every change to the data the public pages show.
+
+    Bumped by database triggers (jobcenters/triggers.py) on the catalogue, districts,
+    jobcenters, implementations, their history and the Stichtage, so that cached pages
+    and ETags are keyed by it and invalidation is exact. Never written by the app.
+    """
+
+    generation = models.UUIDField(default=uuid.uuid4, editable=False)
+    counter = models.BigIntegerField(default=0, editable=False)
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = DataVersionManager()
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self):
+        return f"{self.generation}:{self.counter}"

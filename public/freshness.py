@@ -1,46 +1,55 @@
-"""Conditional GET for the public pages: Last-Modified and ETag from the latest change.
+"""Conditional GET and the page cache for the public pages, the open data and the API.
 
-The data state is read with three queries per request (cached on the request, so
-the page can reuse it for "Stand: …"):
+Every page's validators and cache key come from the data version: one row that
+database triggers bump with every change to the catalogue, districts, jobcenters,
+statuses, their history and the Stichtage (jobcenters/triggers.py). Reading it is
+one primary-key query, so a page answered from the cache costs that query and a
+cache lookup, at any number of jobcenters.
 
-1. the implementations: latest `updated_at`, row count and the sum of `version`
-   (every save through the services bumps both `updated_at` and `version`);
-2. and 3. a fingerprint of everything else a public page shows: the catalogue
-   (themes, factors) and the districts with their jobcenters.
-
-The ETag also carries the language, whether someone is signed in (the header
-differs) and a hash of the templates, translations and app code, so that a deploy
-or a language switch never answers 304 with an outdated page.
+The key also carries what besides the data shapes a page: the code (templates,
+translations, app code), the language, the signed-in session, today's date (pages
+mark entries as stale relative to today) and the operator's details from the
+settings, so a deploy, a language switch or midnight never serve an outdated page.
 """
 
 import functools
+import gzip
 import hashlib
+import re
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
 from django.http import HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
-from factors.models import Factor
-from jobcenters.models import District, Implementation
+from jobcenters.models import DataVersion, Implementation
 
-# A cached page is only ever found again under the same data state; the timeout
+# A cached page is only ever found again under the same data version; the timeout
 # just bounds how long superseded pages occupy memory.
 PAGE_CACHE_SECONDS = 15 * 60
+
+# Level 1 compresses a 1.2 MB matrix page to ~6 % in a few milliseconds; higher levels
+# gain little on this markup and cost several times as long on the first request.
+GZIP_LEVEL = 1
 
 # What a page is made of besides the data: templates, translations and the Python
 # code of the apps that render it (labels, definitions, formatting).
 CODE_SOURCES = [
     ("templates", {".html", ".svg"}),
     ("public", {".py"}),
+    ("reports", {".py"}),
     ("jobcenters", {".py"}),
     ("factors", {".py"}),
     ("kjc", {".py"}),
 ]
+
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 @functools.cache
@@ -58,7 +67,7 @@ def code_version():
 
 
 def _viewer(request):
-    """What besides the data shapes a page: code, language and the signed-in session.
+    """Everything but the data that shapes a page; no query.
 
     A signed-in page carries the session's expiry for the idle warning
     (includes/session_timeout.html), so it must not be answered with an older copy.
@@ -68,82 +77,12 @@ def _viewer(request):
         session = f"1:{user.pk}:{request.session.get('kjc_expires_at', '')}"
     else:
         session = "0"
-    return "|".join([code_version(), translation.get_language() or "", session])
-
-
-def data_state(request):
-    """{'latest': datetime|None, 'etag': str} – three queries, once per request."""
-    state = getattr(request, "_kjc_data_state", None)
-    if state is not None:
-        return state
-    # Query 1: the implementations.
-    implementations = Implementation.objects.aggregate(
-        latest=Max("updated_at"),
-        rows=Count("pk"),
-        versions=Sum("version"),
-        demo=Count("pk", filter=Q(is_demo=True)),
-    )
-    # Queries 2 and 3: the catalogue and the districts with their jobcenters.
-    catalogue = Factor.objects.order_by("pk").values_list(
-        "pk",
-        "number",
-        "title",
-        "description",
-        "addressee",
-        "verified",
-        "source",
-        "theme__number",
-        "theme__name",
-        "theme__description",
-        "theme__order",
-    )
-    districts = District.objects.order_by("pk").values_list(
-        "pk",
-        "ags",
-        "name",
-        "kind",
-        "regierungsbezirk",
-        "seat",
-        "model",
-        "jobcenter__pk",
-        "jobcenter__name",
-        "jobcenter__option_since",
-        "jobcenter__website",
-    )
-    digest = hashlib.sha1(usedforsecurity=False)
-    for row in [*catalogue, *districts]:
-        digest.update(repr(row).encode())
-    key = "|".join(
+    return "|".join(
         [
-            _viewer(request),
-            str(implementations["latest"]),
-            str(implementations["rows"]),
-            str(implementations["versions"]),
-            str(implementations["demo"]),
-            digest.hexdigest(),
-        ]
-    )
-    state = {
-        "latest": implementations["latest"],
-        "etag": hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(),
-    }
-    request._kjc_data_state = state
-    return state
-
-
-def _etag(request, *args, **kwargs):
-    return data_state(request)["etag"]
-
-
-def _last_modified(request, *args, **kwargs):
-    return data_state(request)["latest"]
-
-
-def _static_etag(request, *args, **kwargs):
-    """Pages without data change with the code, the language, sign-in and operator settings."""
-    key = "|".join(
-        [
-            _viewer(request),
+            code_version(),
+            translation.get_language() or "",
+            session,
+            timezone.localdate().isoformat(),
             settings.KJC_OPERATOR_NAME,
             settings.KJC_OPERATOR_ADDRESS,
             settings.KJC_OPERATOR_EMAIL,
@@ -151,21 +90,84 @@ def _static_etag(request, *args, **kwargs):
             str(settings.KJC_STALE_MONTHS),
         ]
     )
-    return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+
+
+def _weak_etag(key):
+    # Weak: the same page goes out gzip-compressed or not, byte-different but equivalent.
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+    return f'W/"{digest}"'
+
+
+class DataState:
+    """The data version as one request sees it: read once, shared by validators and page."""
+
+    def __init__(self, request):
+        generation, counter, changed_at = DataVersion.objects.current()
+        self.changed_at = changed_at
+        self.etag = _weak_etag(f"{_viewer(request)}|{generation}:{counter}")
+
+    @cached_property
+    def latest(self):
+        """The latest status change ("As of" on the pages): one query, only when rendering."""
+        return Implementation.objects.latest_change()
+
+
+def data_state(request):
+    """The request's DataState (one primary-key query, the first time only)."""
+    state = getattr(request, "_kjc_data_state", None)
+    if state is None:
+        state = request._kjc_data_state = DataState(request)
+    return state
+
+
+def _etag(request, *args, **kwargs):
+    return data_state(request).etag
+
+
+# HTTP dates have whole seconds. Until the second of the latest change has passed (with
+# a margin for the database's clock), a change later in that same second would carry
+# the same date, and a client revalidating with If-Modified-Since alone would get a
+# 304 for an outdated page; so no Last-Modified is sent then (the ETag still is).
+LAST_MODIFIED_SETTLED = timedelta(seconds=2)
+
+
+def _last_modified(request, *args, **kwargs):
+    changed_at = data_state(request).changed_at
+    if timezone.now() - changed_at < LAST_MODIFIED_SETTLED:
+        return None
+    return changed_at
+
+
+def _static_etag(request, *args, **kwargs):
+    """Pages without data change with the code, the language, sign-in and the settings."""
+    return _weak_etag(_viewer(request))
 
 
 # Browsers may keep a page but must ask again each time, so a save shows at once.
 _revalidate = cache_control(no_cache=True)
 
 
-def cached_by(etag_func):
-    """Serve anonymous visitors a page rendered before for the very same ETag.
+def _from_cache(request, entry):
+    """A response from a cached (status, headers, gzip body), compressed if accepted."""
+    status, headers, body = entry
+    compressed = bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+    response = HttpResponse(body if compressed else gzip.decompress(body), status=status)
+    for name, value in headers:
+        response[name] = value
+    if compressed:
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
-    The ETag changes with every save, import, catalogue or district change,
-    language and deploy (see data_state and _static_etag); with the full path and
-    query string it keys the cache, so invalidation is exact: nothing is ever
-    looked up under an outdated key. Only the body is kept; middleware adds the
-    headers anew.
+
+def cached_by(etag_func):
+    """Serve anonymous visitors a response rendered before for the very same ETag.
+
+    With the full path and query string the ETag keys the cache, so invalidation is
+    exact: nothing is ever looked up under an outdated key. The view's own headers
+    (content type, download name, CORS) are kept with the body; middleware adds the
+    rest anew. Bodies are kept gzip-compressed: smaller in the cache and sent as they
+    are to every client that accepts gzip (all browsers do).
     """
 
     def decorator(view):
@@ -180,18 +182,18 @@ def cached_by(etag_func):
                     f"{etag}|{request.get_full_path()}".encode(), usedforsecurity=False
                 ).hexdigest()
             )
-            hit = cache.get(key)
-            if hit is not None:
-                status, content_type, body = hit
-                return HttpResponse(body, status=status, content_type=content_type)
-            response = view(request, *args, **kwargs)
-            if response.status_code in (200, 404) and not response.streaming:
-                cache.set(
-                    key,
-                    (response.status_code, response["Content-Type"], response.content),
-                    PAGE_CACHE_SECONDS,
+            entry = cache.get(key)
+            if entry is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code not in (200, 400, 404) or response.streaming:
+                    return response
+                entry = (
+                    response.status_code,
+                    list(response.items()),
+                    gzip.compress(response.content, compresslevel=GZIP_LEVEL, mtime=0),
                 )
-            return response
+                cache.set(key, entry, PAGE_CACHE_SECONDS)
+            return _from_cache(request, entry)
 
         return wrapper
 
@@ -199,7 +201,7 @@ def cached_by(etag_func):
 
 
 def public_page(view):
-    """GET/HEAD only (405 otherwise), with ETag/Last-Modified and 304 on a match."""
+    """GET/HEAD only (405 otherwise), with ETag/Last-Modified, 304 on a match, cached."""
     conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(
         cached_by(_etag)(view)
     )

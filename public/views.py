@@ -115,7 +115,7 @@ def _map(map_id, title, regions, legend):
 
 @public_page
 def home(request):
-    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
+    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
     districts = districts_with_jobcenters()  # query 4
     by_jobcenter = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 5
     themes = themes_with_provisional_flag()  # query 6
@@ -176,7 +176,7 @@ def home(request):
         request,
         "public/home.html",
         {
-            "latest": state["latest"],
+            "latest": state.latest,
             "total": total,
             "done_share": percent(total.done_share),
             "figures": figures,
@@ -197,7 +197,7 @@ def home(request):
 
 @public_page
 def factor_list(request):
-    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
+    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
     # One more query only with a theme filter: validating the chosen theme.
     factor_filter = FactorFilter(
         request.GET or None,
@@ -226,7 +226,7 @@ def factor_list(request):
         request,
         "public/factor_list.html",
         {
-            "latest": state["latest"],
+            "latest": state.latest,
             "filter": factor_filter,
             "rows": rows,
             "provisional": any(f.catalogue_provisional for f in factors),
@@ -237,7 +237,7 @@ def factor_list(request):
 
 @public_page
 def factor_detail(request, number):
-    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
+    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
     factor = get_object_or_404(
         Factor.objects.select_related("theme").annotate(catalogue_provisional=unverified_exists()),
         number=number,
@@ -276,7 +276,7 @@ def factor_detail(request, number):
         request,
         "public/factor_detail.html",
         {
-            "latest": state["latest"],
+            "latest": state.latest,
             "factor": factor,
             "jobcenter_rows": table_rows.factor_jobcenter_rows(rows),
             "done_rows": done,
@@ -298,7 +298,7 @@ def factor_detail(request, number):
 
 @public_page
 def jobcenter_list(request):
-    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
+    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
     district_filter = DistrictFilter(
         request.GET or None, queryset=District.objects.select_related("jobcenter").order_by("ags")
     )  # query 4: the Regierungsbezirk choices
@@ -326,7 +326,7 @@ def jobcenter_list(request):
         request,
         "public/jobcenter_list.html",
         {
-            "latest": state["latest"],
+            "latest": state.latest,
             "filter": district_filter,
             "rows": table_rows.jobcenter_list_rows(rows),
             "count": len(rows),
@@ -338,7 +338,7 @@ def jobcenter_list(request):
 
 @public_page
 def jobcenter_detail(request, ags):
-    data_state(request)  # queries 1–3 (shared with the conditional GET)
+    data_state(request)  # query 1: the data version (shared with the conditional GET)
     jobcenter = get_object_or_404(
         Jobcenter.objects.select_related("district").annotate(
             catalogue_provisional=unverified_exists()
@@ -393,7 +393,7 @@ def jobcenter_detail(request, ags):
 
 @public_page
 def matrix(request):
-    state = data_state(request)  # queries 1–3 (shared with the conditional GET)
+    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
     form = MatrixFilterForm(request.GET or None)  # query 4: Regierungsbezirk choices
     theme = regierungsbezirk = None
     if form.is_valid():  # query (only with a theme chosen): validate the theme
@@ -404,7 +404,7 @@ def matrix(request):
         request,
         "public/matrix.html",
         {
-            "latest": state["latest"],
+            "latest": state.latest,
             "form": form,
             "table": table,
             "legend": status_legend(),

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from factors.models import Factor
 from jobcenters import roles, services
-from jobcenters.models import District, Implementation, OperatingModel, Status
+from jobcenters.models import (
+    DataVersion,
+    District,
+    Implementation,
+    OperatingModel,
+    Status,
+)
 
 from .factories import make_district, make_factor, make_jobcenter, make_theme, make_user
 
@@ -347,7 +353,9 @@ class ConditionalGetTests(PublicDataMixin, TestCase):
                 again = self.client.get(url, headers={"if-none-match": response.headers["ETag"]})
                 self.assertEqual(again.status_code, 304)
 
-    def test_data_pages_send_last_modified_of_latest_change(self):
+    def test_data_pages_send_last_modified_of_the_latest_write(self):
+        written = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
+        DataVersion.objects.update(changed_at=written)  # no trigger on the version itself
         response = self.client.get(reverse("public:home"))
         self.assertEqual(response.headers["Last-Modified"], "Tue, 24 Nov 2026 10:00:00 GMT")
         again = self.client.get(
@@ -355,6 +363,18 @@ class ConditionalGetTests(PublicDataMixin, TestCase):
             headers={"if-modified-since": response.headers["Last-Modified"]},
         )
         self.assertEqual(again.status_code, 304)
+
+    def test_no_last_modified_while_the_latest_write_is_in_the_current_second(self):
+        # A second change within the same second would carry the same HTTP date.
+        services.update_implementation(
+            implementation=Implementation.objects.get(jobcenter=self.offenbach, factor=self.f1),
+            values={"public_note": "gerade eben"},
+            expected_version=1,
+            user=make_user("schnell"),
+        )
+        response = self.client.get(reverse("public:home"))
+        self.assertNotIn("Last-Modified", response.headers)
+        self.assertIn("ETag", response.headers)
 
     def test_a_change_is_visible_on_the_next_request(self):
         url = reverse("public:factor_detail", args=[1])
