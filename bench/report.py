@@ -328,7 +328,8 @@ def write_results(out_dir, target):
             "The box is shared: wrk, gunicorn and any other work compete for the same 2 cores.",
             "",
             "Method: gunicorn with the project's `gunicorn.conf.py` (2 sync workers, `DEBUG=0`), "
-            f"wrk `-t2 -c8 -d{m['duration']}s` per URL (`-c2` for exports and for pages whose "
+            f"wrk `-t2 -c8 -d{m['duration']}s -H 'Accept-Encoding: gzip'` (as browsers send "
+            "it) per URL (`-c2` for exports and for pages whose "
             "first request took over 0.3 s, so that no queue is left behind; the floor one "
             "second longer, at the start and again at the end), after one *first* "
             "request per URL (cold: nothing cached for that URL yet). In process: Django's test "

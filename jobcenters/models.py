@@ -1,10 +1,10 @@
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
-from django.db import IntegrityError, models
+from django.db import IntegrityError, connections, models
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -499,17 +499,28 @@ class DataVersionManager(models.Manager):
     def current(self):
         """(generation, counter, changed_at) of the data: one primary-key query.
 
-        The row is created by the migration; if a flush removed it, a new row with a
-        new generation starts, so no key of the old counter is ever reused.
+        Every public request runs this, cached page or not. Plain SQL because building
+        the same query through the ORM costs ~0.25 ms, more than the rest of a cached
+        page. The row is created by the migration; if a flush removed it, a new row
+        with a new generation starts, so no key of the old counter is ever reused.
         """
-        row = self.filter(pk=1).values_list("generation", "counter", "changed_at")
-        for values in row:
-            return values
-        try:
-            version = self.create(pk=1)
-        except IntegrityError:  # another request created it just now
-            return self.current()
-        return version.generation, version.counter, version.changed_at
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT generation, counter, changed_at FROM {table} WHERE id = 1")
+            row = cursor.fetchone()
+        if row is None:
+            try:
+                version = self.create(pk=1)
+            except IntegrityError:  # another request created it just now
+                return self.current()
+            row = version.generation, version.counter, version.changed_at
+        generation, counter, changed_at = row
+        if isinstance(generation, uuid.UUID):  # PostgreSQL; SQLite gives the hex string
+            generation = generation.hex
+        if timezone.is_naive(changed_at):  # SQLite stores UTC without a zone
+            changed_at = timezone.make_aware(changed_at, UTC)
+        return generation, counter, changed_at
 
 
 class DataVersion(models.Model):

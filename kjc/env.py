@@ -76,6 +76,8 @@ def parse_database_url(url, *, base_dir):
             # IMMEDIATE makes every transaction take the write lock at BEGIN, so
             # the optimistic-lock check and the save that follows cannot interleave.
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # Opening a connection costs ~0.16 ms, a third of a cached page: keep it.
+            "CONN_MAX_AGE": 60,
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
