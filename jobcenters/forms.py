@@ -257,6 +257,30 @@ class EditorRowForm(ImplementationForm):
     # Django's field and widget markup written in Python: the page renders 245 fields.
     default_renderer = rendering.renderer
 
+    def field_groups(self):
+        return rendering.field_groups(
+            (field.name, field.as_field_group()) for field in self.visible_fields()
+        )
+
+
+class StoredRow:
+    """An editor row shown as stored: what the template reads of an unbound
+    EditorRowForm, without building one (see rendering.StoredRows)."""
+
+    is_bound = False
+    errors = None
+    non_field_errors = None
+    rows = rendering.StoredRows(EditorRowForm)
+
+    def __init__(self, instance, prefix):
+        self.instance = instance
+        self.prefix = prefix
+        self.stored_version = instance.version
+        self.version, self._field_groups = self.rows.render(instance, prefix, instance.version)
+
+    def field_groups(self):
+        return self._field_groups
+
 
 class ReviewActionForm(forms.Form):
     """Release or send back the selected drafts of the review queue, all or none."""

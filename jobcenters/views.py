@@ -18,6 +18,7 @@ from . import roles
 from .forms import (
     EditorRowForm,
     ReviewActionForm,
+    StoredRow,
     display_value,
     find_conflicts,
 )
@@ -65,15 +66,13 @@ def edit_jobcenter(request, ags):
             if drafting:
                 # Staff edit their draft; the released values stay as they are.
                 show_draft(row, row.draft)
-    data = request.POST if request.method == "POST" else None
-    forms = [EditorRowForm(data, instance=row, prefix=f"row-{row.pk}") for row in rows]
-
-    if request.method == "POST":
+    if request.method != "POST":
+        forms = [StoredRow(row, prefix=f"row-{row.pk}") for row in rows]
+    else:
+        forms = [EditorRowForm(request.POST, instance=row, prefix=f"row-{row.pk}") for row in rows]
         # Untouched rows are neither validated nor saved, and are shown as stored.
         forms = [
-            form
-            if form.edited_fields
-            else EditorRowForm(instance=form.instance, prefix=form.prefix)
+            form if form.edited_fields else StoredRow(form.instance, prefix=form.prefix)
             for form in forms
         ]
         saved = save_rows([form for form in forms if form.is_bound], user=request.user)

@@ -1,9 +1,13 @@
 """Guards for the speed work of issue 5: fast paths must give the slow path's output."""
 
+import datetime
+
 from django.forms.renderers import get_default_renderer
 from django.urls import reverse
+from django.utils import translation
 
-from jobcenters.forms import EditorRowForm
+from jobcenters import rendering
+from jobcenters.forms import EditorRowForm, StoredRow
 from jobcenters.models import Implementation, Status
 from jobcenters.rendering import renderer as python_renderer
 
@@ -55,6 +59,41 @@ class EditorRendererTests(PersonaTestCase):
             "django/forms/errors/list/ul.html", {"errors": ["x"], "error_class": "errorlist"}
         )
         self.assertIn('<ul class="errorlist"><li>x</li></ul>', html)
+
+
+class StoredRowTests(PersonaTestCase):
+    """An untouched editor row, written from its instance without a form, is what Django's
+    own templates write for the unbound EditorRowForm of that row."""
+
+    def django(self, row):
+        form = EditorRowForm(instance=row, prefix=f"row-{row.pk}", renderer=get_default_renderer())
+        return str(form["version"]), rendering.field_groups(
+            (field.name, field.as_field_group()) for field in form.visible_fields()
+        )
+
+    def test_every_status_and_awkward_values(self):
+        row = Implementation.objects.filter(jobcenter=self.jobcenter_a).first()
+        awkward = {
+            "progress": 0,
+            "not_applicable_reason": "\nstarts with a newline",
+            "public_note": 'Ein "Zitat" & <b>Markup</b> {x} \x00',
+            "internal_note": "",
+            "evidence_url": "https://example.org/?a=1&b=<2>",
+            "target_date": datetime.date(2027, 1, 31),
+            "version": 12,
+        }
+        for language in ("de", "en"):
+            for status in Status:
+                for values in ({}, awkward, {"target_date": None, "progress": 55}):
+                    row.status = status
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                    with (
+                        self.subTest(language=language, status=status, values=values),
+                        translation.override(language),
+                    ):
+                        fast = StoredRow(row, prefix=f"row-{row.pk}")
+                        self.assertEqual((fast.version, fast.field_groups()), self.django(row))
 
 
 class DashboardExportSessionRefreshTests(PersonaTestCase):
