@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -38,7 +39,15 @@ from .services import (
 @login_required
 def editor_index(request):
     """The jobcenters the signed-in user may edit, each linked to its editor."""
-    jobcenters = Jobcenter.objects.editable_by(request.user).select_related("district")
+    # One reverse() for all links and plain values instead of model instances: with 405
+    # jobcenters a {% url %} per row was most of the page.
+    url = reverse("jobcenters:edit_jobcenter", args=["__ags__"])
+    jobcenters = [
+        (name, ags, url.replace("__ags__", ags))
+        for name, ags in Jobcenter.objects.editable_by(request.user).values_list(
+            "name", "district__ags"
+        )
+    ]
     return render(request, "jobcenters/editor_index.html", {"jobcenters": jobcenters})
 
 
