@@ -1,8 +1,10 @@
 """The one-screen editor `jobcenters:edit_jobcenter`, tested with real logins and requests."""
 
+import warnings
 from unittest import mock
 
 from django.urls import reverse
+from django.utils.deprecation import RemovedInDjango60Warning
 
 from factors.models import Factor
 from jobcenters.forms import ImplementationForm
@@ -393,3 +395,29 @@ class EditorIndexQueryTests(EditorTestCase):
         with self.assertNumQueries(5):
             response = self.client.get(reverse("jobcenters:editor_index"))
         self.assertContains(response, editor_url(self.jobcenter_b))
+
+
+class LinkSchemeTests(EditorTestCase):
+    """Link fields take a link typed without a scheme as https:// and say so to Django,
+    so that no form of the app raises Django 6's assume_scheme deprecation warning."""
+
+    def test_no_deprecation_warning_and_https_assumed(self):
+        row = self.row(self.jobcenter_a, 1)
+        self.login(self.coordinator)
+        pages = [
+            editor_url(self.jobcenter_a),
+            reverse("admin:jobcenters_implementation_change", args=[row.pk]),
+            reverse("admin:jobcenters_jobcenter_change", args=[self.jobcenter_a.pk]),
+        ]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for url in pages:
+                self.assertEqual(self.client.get(url).status_code, 200, url)
+            data = editor_data(
+                self.jobcenter_a, {row.pk: {"status": Status.PLANNED, "evidence_url": "x.de/a"}}
+            )
+            self.client.post(editor_url(self.jobcenter_a), data)
+        deprecations = [w for w in caught if issubclass(w.category, RemovedInDjango60Warning)]
+        self.assertEqual(deprecations, [])
+        row.refresh_from_db()
+        self.assertEqual(row.evidence_url, "https://x.de/a")
