@@ -24,6 +24,7 @@ from .forms import (
     find_conflicts,
 )
 from .models import Implementation, Jobcenter, PendingChange, Status
+from .rendering import PK_PLACEHOLDER
 from .services import (
     EDITABLE_FIELDS,
     EditConflict,
@@ -75,13 +76,14 @@ def edit_jobcenter(request, ags):
             if drafting:
                 # Staff edit their draft; the released values stay as they are.
                 show_draft(row, row.draft)
+    history = reverse("admin:jobcenters_implementation_history", args=[PK_PLACEHOLDER])
     if request.method != "POST":
-        forms = [StoredRow(row, prefix=f"row-{row.pk}") for row in rows]
+        forms = [StoredRow(row, f"row-{row.pk}", history) for row in rows]
     else:
         forms = [EditorRowForm(request.POST, instance=row, prefix=f"row-{row.pk}") for row in rows]
         # Untouched rows are neither validated nor saved, and are shown as stored.
         forms = [
-            form if form.edited_fields else StoredRow(form.instance, prefix=form.prefix)
+            form if form.edited_fields else StoredRow(form.instance, form.prefix, history)
             for form in forms
         ]
         saved = save_rows([form for form in forms if form.is_bound], user=request.user)
