@@ -11,6 +11,8 @@ done here for the templates listed below, with the same output byte for byte as 
 Any other template (error lists, fieldsets, option groups) goes to Django's renderer.
 """
 
+import html
+
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.forms.widgets import Input
@@ -24,6 +26,9 @@ from django.utils.translation import get_language, gettext
 
 def _text(value):
     """{{ value }} with autoescaping, as the template engine writes it."""
+    if type(value) is str:
+        # Most values: Django's escape() without its lazy-string wrapper.
+        return html.escape(value)
     return conditional_escape(str(localize(value)))
 
 
@@ -145,7 +150,8 @@ def plain_row(row, version, groups, history_url):
     """templates/jobcenters/includes/editor_row.html for a row shown as stored,
     without draft or errors (most rows, most of the time): 35 template renders
     with their translations, dates and URL reversals were half of the page."""
-    number = gettext("Factor %(number)s") % {"number": _text(row.factor.number)}
+    factor = _text(row.factor.number)
+    number = gettext("Factor %(number)s") % {"number": factor}
     when = _text(date_format(localtime(row.updated_at), "SHORT_DATETIME_FORMAT"))
     if row.updated_by:
         meta = gettext("Last changed %(when)s by %(who)s (version %(version)s)") % {
@@ -160,7 +166,7 @@ def plain_row(row, version, groups, history_url):
         }
     demo = f'<span class="demo-label">{_text(gettext("demo data"))}</span>' if row.is_demo else ""
     return mark_safe(
-        f'<fieldset class="factor" id="factor-{_text(row.factor.number)}">\n'
+        f'<fieldset class="factor" id="factor-{factor}">\n'
         f'  <legend><span class="factor-number">{number}</span> '
         f'<span class="factor-title">{_text(row.factor.title)}</span></legend>\n'
         f"  \n  \n  {version}\n"
