@@ -256,6 +256,40 @@ class EditorRowForm(ImplementationForm):
     status_help = False
     # Django's field and widget markup written in Python: the page renders 245 fields.
     default_renderer = rendering.renderer
+    # A bound row is written by the template (see StoredRow.html).
+    html = None
+
+    def field_groups(self):
+        return rendering.field_groups(
+            (field.name, field.as_field_group()) for field in self.visible_fields()
+        )
+
+
+class StoredRow:
+    """An editor row shown as stored: what the template reads of an unbound
+    EditorRowForm, without building one (see rendering.StoredRows).
+
+    `history_url` is the row's history page with rendering.PK_PLACEHOLDER for its
+    primary key. A row without a draft is written whole in Python (`html`); one
+    with a draft goes through templates/jobcenters/includes/editor_row.html.
+    """
+
+    is_bound = False
+    errors = None
+    non_field_errors = None
+    rows = rendering.StoredRows(EditorRowForm)
+
+    def __init__(self, instance, prefix, history_url):
+        self.instance = instance
+        self.prefix = prefix
+        self.stored_version = instance.version
+        self.version, self._field_groups = self.rows.render(instance, prefix, instance.version)
+        self.html = None
+        if getattr(instance, "draft", None) is None:
+            self.html = rendering.plain_row(instance, self.version, self._field_groups, history_url)
+
+    def field_groups(self):
+        return self._field_groups
 
 
 class ReviewActionForm(forms.Form):

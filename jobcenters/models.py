@@ -4,7 +4,7 @@ from datetime import UTC, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
-from django.db import IntegrityError, connections, models
+from django.db import IntegrityError, connections, models, router
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -203,6 +203,52 @@ def status_constraints(prefix):
     ]
 
 
+# The status_constraints as Python: (the fields each reads, whether a row obeys it; a
+# NULL passes, as in SQL). Model validation (forms, the admin) checks them here; Django
+# would run a query per CheckConstraint and row. The database constraints stay as the
+# last guard.
+STATUS_RULES = {
+    "progress_0_to_100": (
+        ("progress",),
+        lambda row: row.progress is None or 0 <= row.progress <= 100,
+    ),
+    "done_means_100": (
+        ("status", "progress"),
+        lambda row: row.status != Status.DONE or row.progress == 100,
+    ),
+    "not_applicable_needs_reason": (
+        ("status", "not_applicable_reason"),
+        lambda row: row.status != Status.NOT_APPLICABLE or row.not_applicable_reason != "",
+    ),
+    "status_valid": (("status",), lambda row: row.status in Status.values),
+}
+
+
+def validate_status_rules(row, prefix, exclude=None):
+    """Model.validate_constraints for a model with status_constraints(prefix): the
+    status rules in Python, any other constraint as Django checks it."""
+    exclude = set(exclude or ())
+    errors = {}
+    for constraint in row._meta.constraints:
+        rule = STATUS_RULES.get(constraint.name.removeprefix(f"{prefix}_"))
+        try:
+            if rule is None:
+                constraint.validate(
+                    type(row), row, exclude=exclude, using=router.db_for_write(type(row))
+                )
+            # As Django does, a rule on a field that is excluded (or already invalid)
+            # is not checked.
+            elif not exclude.intersection(rule[0]) and not rule[1](row):
+                raise ValidationError(
+                    constraint.get_violation_error_message(),
+                    code=constraint.violation_error_code,
+                )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 class ImplementationQuerySet(models.QuerySet):
     def for_jobcenter(self, jobcenter):
         return self.filter(jobcenter=jobcenter)
@@ -374,6 +420,9 @@ class Implementation(models.Model):
     @cached_property
     def is_stale(self):
         return self.updated_at < stale_cutoff()
+
+    def validate_constraints(self, exclude=None):
+        validate_status_rules(self, "implementation", exclude)
 
     def clean(self):
         errors = {}

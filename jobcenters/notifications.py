@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from . import roles
-from .models import Implementation, StaffMembership, Status, stale_cutoff
+from .models import Implementation, PendingChange, StaffMembership, Status, stale_cutoff
 from .services import EDITABLE_FIELDS
 from .spreadsheets import display_value
 
@@ -100,7 +100,8 @@ def reminder_mails(*, days=None, now=None):
     An entry is open when it is not reported yet, unchanged for `days` days
     (default: settings.KJC_STALE_MONTHS), or unchanged since the last Stichtag
     while a next Stichtag lies ahead (it has not been reported for the current
-    round yet). Only active users with an e-mail address are asked; a user who
+    round yet); not when a change of it is submitted for release (review step),
+    but again when that is sent back. Only active users with an e-mail address are asked; a user who
     reports for several jobcenters gets one mail with a section per jobcenter.
     Three queries.
     """
@@ -124,6 +125,9 @@ def reminder_mails(*, days=None, now=None):
     for impl in (
         Implementation.objects.filter(jobcenter__in={m.jobcenter_id for m in memberships})
         .filter(Q(updated_at__lt=cutoff) | Q(status=Status.NOT_REPORTED))
+        # A change submitted for release (review step) is reported; it waits for the
+        # coordination office, not for the jobcenter. A draft sent back stays open.
+        .exclude(pending_change__state=PendingChange.State.SUBMITTED)
         .select_related("factor")
         .order_by("jobcenter_id", "factor__number")
     ):

@@ -11,14 +11,24 @@ done here for the templates listed below, with the same output byte for byte as 
 Any other template (error lists, fieldsets, option groups) goes to Django's renderer.
 """
 
+import html
+
+from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.forms.widgets import Input
 from django.template.defaultfilters import stringformat
-from django.utils.formats import localize
+from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
+from django.utils.translation import get_language, gettext
 
 
 def _text(value):
     """{{ value }} with autoescaping, as the template engine writes it."""
+    if type(value) is str:
+        # Most values: Django's escape() without its lazy-string wrapper.
+        return html.escape(value)
     return conditional_escape(str(localize(value)))
 
 
@@ -111,3 +121,146 @@ class PythonFieldRenderer(DjangoTemplates):
 
 # One instance: the fallback's template engine is built once per process.
 renderer = PythonFieldRenderer()
+
+
+# --- Rows shown as stored: no form per row -----------------------------------------
+#
+# An untouched row of the one-screen editor is an unbound form whose markup depends only
+# on the language, the row's prefix and its stored values. Building 35 ModelForms and
+# rendering 280 bound fields was most of the page's time, so the markup is taken once per
+# language from a prototype form rendered by Django (with a placeholder prefix), and each
+# row only fills in its prefix and values. tests/test_perf_pins.py compares the result
+# with Django's own template rendering of the real form.
+
+_PREFIX = "\x00prefix\x00"
+# Stands for a row's primary key in a URL reversed once for all rows.
+PK_PLACEHOLDER = "__pk__"
+_VALUE = "\x00value\x00"
+
+
+def field_groups(groups):
+    """The field groups of one row (`groups`: [(field name, safe HTML)]), as
+    templates/jobcenters/includes/editor_row.html places them."""
+    return mark_safe(
+        "".join(f'\n    <div class="field field-{name}">{group}</div>' for name, group in groups)
+    )
+
+
+def plain_row(row, version, groups, history_url):
+    """templates/jobcenters/includes/editor_row.html for a row shown as stored,
+    without draft or errors (most rows, most of the time): 35 template renders
+    with their translations, dates and URL reversals were half of the page."""
+    factor = _text(row.factor.number)
+    number = gettext("Factor %(number)s") % {"number": factor}
+    when = _text(date_format(localtime(row.updated_at), "SHORT_DATETIME_FORMAT"))
+    if row.updated_by:
+        meta = gettext("Last changed %(when)s by %(who)s (version %(version)s)") % {
+            "when": when,
+            "who": _text(row.updated_by),
+            "version": _text(row.version),
+        }
+    else:
+        meta = gettext("Last changed %(when)s (version %(version)s)") % {
+            "when": when,
+            "version": _text(row.version),
+        }
+    demo = f'<span class="demo-label">{_text(gettext("demo data"))}</span>' if row.is_demo else ""
+    return mark_safe(
+        f'<fieldset class="factor" id="factor-{factor}">\n'
+        f'  <legend><span class="factor-number">{number}</span> '
+        f'<span class="factor-title">{_text(row.factor.title)}</span></legend>\n'
+        f"  \n  \n  {version}\n"
+        f'  <div class="fields">{groups}\n  </div>\n'
+        f'  <p class="row-meta">\n    \n      {meta}\n    \n'
+        f'    <a href="{_text(history_url.replace(PK_PLACEHOLDER, str(row.pk)))}">'
+        f"{_text(gettext('History'))}"
+        f'<span class="visually-hidden"> – {number}</span></a>\n'
+        f"    {demo}\n  </p>\n</fieldset>\n"
+    )
+
+
+class _Part:
+    """One field of the prototype form: its static markup around the value."""
+
+    def __init__(self, bound_field, group):
+        self.name = bound_field.name
+        self.field = bound_field.field
+        self.widget = bound_field.field.widget
+        widget_html = str(bound_field)
+        full = str(bound_field.as_field_group()) if group else widget_html
+        if not full.endswith(widget_html):
+            raise ValueError(f"unexpected markup for {self.name}")
+        self.head = full[: -len(widget_html)].split(_PREFIX)
+        self.bound_field = bound_field
+        self.kind = None
+        self.options = {}
+        if isinstance(self.widget, forms.Select) and not self.widget.allow_multiple_selected:
+            self.kind = "select"
+            for value, _label in self.field.choices:
+                self.options[str(value)] = self._render(value).split(_PREFIX)
+        elif isinstance(self.widget, forms.Textarea | Input):
+            html = self._render(_VALUE)
+            if html.count(_VALUE) != 1:
+                raise ValueError(f"unexpected markup for {self.name}")
+            before, after = html.split(_VALUE)
+            self.before, self.after = before.split(_PREFIX), after.split(_PREFIX)
+            self.kind = "textarea" if isinstance(self.widget, forms.Textarea) else "input"
+            if self.kind == "input":
+                # Without a value Django leaves out the whole value="…" attribute.
+                if not (before.endswith(' value="') and after.startswith('"')):
+                    raise ValueError(f"unexpected markup for {self.name}")
+                self.empty = (before[: -len(' value="')] + after[1:]).split(_PREFIX)
+
+    def _render(self, value):
+        """The widget as BoundField.as_widget renders it, with this value."""
+        bound_field = self.bound_field
+        attrs = bound_field.build_widget_attrs({}, self.widget)
+        if bound_field.auto_id and "id" not in self.widget.attrs:
+            attrs.setdefault("id", bound_field.auto_id)
+        return self.widget.render(
+            bound_field.html_name, value, attrs=attrs, renderer=bound_field.form.renderer
+        )
+
+    def render(self, value, prefix):
+        value = self.field.prepare_value(value)
+        if self.kind == "select" and str(value) in self.options:
+            widget = prefix.join(self.options[str(value)])
+        elif self.kind == "input":
+            shown = self.widget.format_value(value)
+            if shown is None:
+                widget = prefix.join(self.empty)
+            else:
+                widget = (
+                    prefix.join(self.before) + _text(_formatted(shown)) + prefix.join(self.after)
+                )
+        elif self.kind == "textarea":
+            shown = self.widget.format_value(value)
+            shown = _text(shown) if shown else ""
+            widget = prefix.join(self.before) + shown + prefix.join(self.after)
+        else:
+            widget = self._render(value).replace(_PREFIX, prefix)
+        return prefix.join(self.head) + widget
+
+
+class StoredRows:
+    """Renders unbound rows of `form_class` from their instances (see above)."""
+
+    def __init__(self, form_class):
+        self.form_class = form_class
+        self._parts = {}
+
+    def parts(self):
+        language = get_language()
+        if language not in self._parts:
+            prototype = self.form_class(prefix=_PREFIX)
+            self._parts[language] = (
+                _Part(prototype["version"], group=False),
+                [_Part(field, group=True) for field in prototype.visible_fields()],
+            )
+        return self._parts[language]
+
+    def render(self, instance, prefix, version):
+        """(the hidden version input, the field groups) of one row."""
+        version_part, parts = self.parts()
+        groups = ((part.name, part.render(getattr(instance, part.name), prefix)) for part in parts)
+        return mark_safe(version_part.render(version, prefix)), field_groups(groups)

@@ -55,11 +55,16 @@ def show_draft(row, draft):
     return row
 
 
+def shows_drafts(user):
+    """Whether `user` edits from their drafts (see `as_edited_by`)."""
+    return drafts_for(user) and not roles.sees_everything(user)
+
+
 def as_edited_by(rows, user):
     """Rows as `user` edits them: under the review step, jobcenter staff see their
     drafts (needs select_related("pending_change")); everyone else the released rows."""
     rows = list(rows)
-    if drafts_for(user) and not roles.sees_everything(user):
+    if shows_drafts(user):
         for row in rows:
             draft = getattr(row, "pending_change", None)
             if draft is not None:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -18,10 +19,12 @@ from . import roles
 from .forms import (
     EditorRowForm,
     ReviewActionForm,
+    StoredRow,
     display_value,
     find_conflicts,
 )
 from .models import Implementation, Jobcenter, PendingChange, Status
+from .rendering import PK_PLACEHOLDER
 from .services import (
     EDITABLE_FIELDS,
     EditConflict,
@@ -37,7 +40,15 @@ from .services import (
 @login_required
 def editor_index(request):
     """The jobcenters the signed-in user may edit, each linked to its editor."""
-    jobcenters = Jobcenter.objects.editable_by(request.user).select_related("district")
+    # One reverse() for all links and plain values instead of model instances: with 405
+    # jobcenters a {% url %} per row was most of the page.
+    url = reverse("jobcenters:edit_jobcenter", args=["__ags__"])
+    jobcenters = [
+        (name, ags, url.replace("__ags__", ags))
+        for name, ags in Jobcenter.objects.editable_by(request.user).values_list(
+            "name", "district__ags"
+        )
+    ]
     return render(request, "jobcenters/editor_index.html", {"jobcenters": jobcenters})
 
 
@@ -65,15 +76,14 @@ def edit_jobcenter(request, ags):
             if drafting:
                 # Staff edit their draft; the released values stay as they are.
                 show_draft(row, row.draft)
-    data = request.POST if request.method == "POST" else None
-    forms = [EditorRowForm(data, instance=row, prefix=f"row-{row.pk}") for row in rows]
-
-    if request.method == "POST":
+    history = reverse("admin:jobcenters_implementation_history", args=[PK_PLACEHOLDER])
+    if request.method != "POST":
+        forms = [StoredRow(row, f"row-{row.pk}", history) for row in rows]
+    else:
+        forms = [EditorRowForm(request.POST, instance=row, prefix=f"row-{row.pk}") for row in rows]
         # Untouched rows are neither validated nor saved, and are shown as stored.
         forms = [
-            form
-            if form.edited_fields
-            else EditorRowForm(instance=form.instance, prefix=form.prefix)
+            form if form.edited_fields else StoredRow(form.instance, form.prefix, history)
             for form in forms
         ]
         saved = save_rows([form for form in forms if form.is_bound], user=request.user)

@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CheckConstraint
 from django.test import TestCase
 
-from jobcenters.models import Implementation, Status, StatusSummary
+from jobcenters.models import STATUS_RULES, Implementation, Status, StatusSummary
 
 from .factories import make_catalogue, make_jobcenter
 
@@ -68,3 +70,76 @@ class StatusSummaryTests(TestCase):
         self.assertEqual(summary[factors[0].pk].counts[Status.NOT_REPORTED], 1)
         self.assertEqual(summary[factors[1].pk].total, 2)
         self.assertEqual(Implementation.objects.filter(jobcenter=b).status_counts()[Status.DONE], 0)
+
+
+class StatusRuleValidationTests(TestCase):
+    """Model validation checks the status constraints in Python, with Django's message
+    and the database's verdict, but without a query per constraint."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.factors = make_catalogue(factors=2)
+        cls.jobcenter = make_jobcenter()
+
+    cases = [
+        {},
+        {"progress": 150},
+        {"progress": -1},
+        {"status": Status.DONE, "progress": 50},
+        {"status": Status.DONE, "progress": 100},
+        {"status": Status.NOT_APPLICABLE, "not_applicable_reason": ""},
+        {"status": Status.NOT_APPLICABLE, "not_applicable_reason": " "},
+        {"status": "erfunden"},
+    ]
+
+    def candidate(self, **fields):
+        row = Implementation.objects.filter(jobcenter=self.jobcenter).first()
+        for name, value in fields.items():
+            setattr(row, name, value)
+        return row
+
+    def test_python_rules_agree_with_the_database(self):
+        checks = [c for c in Implementation._meta.constraints if isinstance(c, CheckConstraint)]
+        self.assertEqual(len(checks), len(STATUS_RULES))
+        for fields in self.cases:
+            row = self.candidate(**fields)
+            for constraint in checks:
+                with self.subTest(fields=fields, constraint=constraint.name):
+                    try:
+                        constraint.validate(Implementation, row)  # Django: a query
+                        database_says_ok = True
+                    except ValidationError:
+                        database_says_ok = False
+                    rule = STATUS_RULES[constraint.name.removeprefix("implementation_")]
+                    self.assertEqual(rule[1](row), database_says_ok)
+
+    def test_validation_asks_no_query_and_names_the_broken_rule(self):
+        for fields, broken in [
+            ({"progress": 150}, "implementation_progress_0_to_100"),
+            ({"status": Status.DONE, "progress": 50}, "implementation_done_means_100"),
+            ({"status": "erfunden"}, "implementation_status_valid"),
+        ]:
+            row = self.candidate(**fields)
+            with (
+                self.subTest(fields=fields),
+                self.assertNumQueries(0),
+                self.assertRaises(ValidationError) as caught,
+            ):
+                row.validate_constraints(exclude={"jobcenter", "factor"})
+            # Django's own message for the constraint, in German.
+            constraint = next(c for c in Implementation._meta.constraints if c.name == broken)
+            self.assertEqual(caught.exception.messages, [constraint.get_violation_error_message()])
+            self.assertIn(f"Bedingung „{broken}“ ist nicht erfüllt", caught.exception.messages[0])
+        valid = self.candidate()
+        with self.assertNumQueries(0):
+            valid.validate_constraints(exclude={"jobcenter", "factor"})
+
+    def test_a_rule_on_an_excluded_field_is_skipped(self):
+        row = self.candidate(progress=150)
+        row.validate_constraints(exclude={"jobcenter", "factor", "progress"})
+
+    def test_the_unique_constraint_is_still_checked(self):
+        existing = self.candidate()
+        duplicate = Implementation(jobcenter=self.jobcenter, factor=existing.factor)
+        with self.assertRaises(ValidationError):
+            duplicate.validate_constraints()

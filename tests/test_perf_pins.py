@@ -1,10 +1,16 @@
 """Guards for the speed work of issue 5: fast paths must give the slow path's output."""
 
-from django.forms.renderers import get_default_renderer
-from django.urls import reverse
+import datetime
 
-from jobcenters.forms import EditorRowForm
+from django.forms.renderers import get_default_renderer
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from jobcenters import rendering
+from jobcenters.forms import EditorRowForm, StoredRow
 from jobcenters.models import Implementation, Status
+from jobcenters.rendering import PK_PLACEHOLDER
 from jobcenters.rendering import renderer as python_renderer
 
 from .base import PersonaTestCase
@@ -55,6 +61,70 @@ class EditorRendererTests(PersonaTestCase):
             "django/forms/errors/list/ul.html", {"errors": ["x"], "error_class": "errorlist"}
         )
         self.assertIn('<ul class="errorlist"><li>x</li></ul>', html)
+
+
+class StoredRowTests(PersonaTestCase):
+    """An untouched editor row, written from its instance without a form, is what Django's
+    own templates write for the unbound EditorRowForm of that row."""
+
+    def django(self, row):
+        form = EditorRowForm(instance=row, prefix=f"row-{row.pk}", renderer=get_default_renderer())
+        return str(form["version"]), rendering.field_groups(
+            (field.name, field.as_field_group()) for field in form.visible_fields()
+        )
+
+    def test_every_status_and_awkward_values(self):
+        row = Implementation.objects.filter(jobcenter=self.jobcenter_a).first()
+        awkward = {
+            "progress": 0,
+            "not_applicable_reason": "\nstarts with a newline",
+            "public_note": 'Ein "Zitat" & <b>Markup</b> {x} \x00',
+            "internal_note": "",
+            "evidence_url": "https://example.org/?a=1&b=<2>",
+            "target_date": datetime.date(2027, 1, 31),
+            "version": 12,
+        }
+        for language in ("de", "en"):
+            for status in Status:
+                for values in ({}, awkward, {"target_date": None, "progress": 55}):
+                    row.status = status
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                    with (
+                        self.subTest(language=language, status=status, values=values),
+                        translation.override(language),
+                    ):
+                        fast = StoredRow(row, f"row-{row.pk}", history_url="")
+                        self.assertEqual((fast.version, fast.field_groups()), self.django(row))
+
+
+class PlainRowTests(PersonaTestCase):
+    """A row without draft or errors, written in Python, is what the editor's row
+    template writes for it."""
+
+    def test_python_row_is_the_template_row(self):
+        row = Implementation.objects.select_related("factor").filter(jobcenter=self.jobcenter_a)[0]
+        row.factor.title = 'Titel mit "Zitat" & <b>'
+        self.staff_a.username = "<i>staff</i>"
+        history = reverse("admin:jobcenters_implementation_history", args=[PK_PLACEHOLDER])
+        for language in ("de", "en"):
+            for updated_by, is_demo in ((None, False), (self.staff_a, True)):
+                row.updated_by, row.is_demo, row.draft = updated_by, is_demo, None
+                with (
+                    self.subTest(language=language, updated_by=updated_by),
+                    translation.override(language),
+                ):
+                    stored = StoredRow(row, f"row-{row.pk}", history)
+                    template = render_to_string(
+                        "jobcenters/includes/editor_row.html",
+                        {"form": stored, "row": row, "drafting": False, "reviewer": False},
+                    )
+                    self.assertEqual(stored.html, template)
+
+    def test_a_row_with_a_draft_goes_to_the_template(self):
+        row = Implementation.objects.filter(jobcenter=self.jobcenter_a)[0]
+        row.draft = object()
+        self.assertIsNone(StoredRow(row, f"row-{row.pk}", "").html)
 
 
 class DashboardExportSessionRefreshTests(PersonaTestCase):

@@ -9,8 +9,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from jobcenters import notifications, roles
-from jobcenters.models import Implementation, Status, stale_cutoff
-from jobcenters.services import update_implementation
+from jobcenters.models import Implementation, PendingChange, Status, stale_cutoff
+from jobcenters.services import return_change, submit_change, update_implementation
 from reports.models import Stichtag
 from tests.base import PersonaTestCase
 from tests.factories import make_jobcenter, make_user
@@ -133,6 +133,34 @@ class ReminderTests(PersonaTestCase):
         self.assertIn("2 reminder(s) would be sent", out.getvalue())
         with self.assertRaises(CommandError):
             call_command("send_reminders", "--days", "0")
+
+    @override_settings(KJC_REVIEW_REQUIRED=True)
+    def test_entries_submitted_for_release_are_left_out_until_sent_back(self):
+        submitted, returned = Implementation.objects.filter(jobcenter=self.jobcenter_a)[:2]
+        for row in (submitted, returned):
+            submit_change(
+                implementation=row,
+                values={"status": Status.PLANNED, "progress": 10},
+                expected_version=row.version,
+                user=self.staff_a,
+            )
+        return_change(
+            pending=PendingChange.objects.get(implementation=returned),
+            user=self.coordinator,
+            comment="Bitte Zieldatum ergänzen",
+        )
+        ags = self.jobcenter_a.district.ags
+
+        def items():
+            mails = {m.user.username: m for m in notifications.reminder_mails()}
+            return mails[self.staff_a.username].items
+
+        self.assertNotIn((ags, submitted.factor.number), items())
+        self.assertIn((ags, returned.factor.number), items())
+        self.assertEqual(len(items()), len(self.factors) - 1)
+        # The released rows are still unreported: without the drafts both are open.
+        PendingChange.objects.all().delete()
+        self.assertIn((ags, submitted.factor.number), items())
 
     def test_one_mail_per_person_for_several_jobcenters_in_two_queries(self):
         third = make_jobcenter(name="Jobcenter C")

@@ -37,5 +37,5 @@ class Command(BaseCommand):
         rows = spreadsheets.implementations_for_export(jobcenters)
         path.write_bytes(writers[extension](rows))
         self.stdout.write(
-            _("%(count)s rows written to %(path)s.") % {"count": rows.count(), "path": path}
+            _("%(count)s rows written to %(path)s.") % {"count": len(rows), "path": path}
         )
