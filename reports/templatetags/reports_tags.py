@@ -1,6 +1,6 @@
 from django import template
 from django.template.defaultfilters import floatformat, linebreaksbr
-from django.utils.formats import date_format, localize
+from django.utils.formats import date_format, get_format, localize
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.timezone import template_localtime
@@ -57,6 +57,31 @@ def _texts():
         return written[key]
 
     return text
+
+
+def _dates(format_name):
+    """date(value): value|date:format_name, each distinct result worked out once.
+
+    Many rows share a day (stale entries) or a minute (changes saved together). A format
+    without time characters depends on the local day only, one without seconds on the
+    local minute only; otherwise every value is formatted on its own.
+    """
+    chars = set(get_format(format_name))
+    written = {}
+
+    def date(value):
+        local = template_localtime(value)
+        if not chars & set("aAfgGhHiPsuBcrUeIOTZ"):
+            key = local.date()
+        elif not chars & set("sucrU"):
+            key = local.replace(second=0, microsecond=0)
+        else:
+            key = local
+        if key not in written:
+            written[key] = date_format(local, format_name)
+        return written[key]
+
+    return date
 
 
 def _share(value):
@@ -128,9 +153,8 @@ def _entry_rows(entries, last_cell):
 @register.filter
 def stale_rows(entries):
     """Body rows of the stale-entries table: jobcenter, factor, status, last update."""
-    return _entry_rows(
-        entries, lambda i: date_format(template_localtime(i.updated_at), "SHORT_DATE_FORMAT")
-    )
+    date = _dates("SHORT_DATE_FORMAT")
+    return _entry_rows(entries, lambda i: date(i.updated_at))
 
 
 @register.filter
@@ -143,6 +167,7 @@ def note_rows(entries):
 def change_rows(changes):
     """Body rows of the "what changed" table (history.Change list)."""
     text = _texts()
+    date = _dates("SHORT_DATETIME_FORMAT")
     created = format_html("{}: ", gettext("created"))
     unchanged = format_html("<li>{}</li>", gettext("no visible change"))
     return format_html_join(
@@ -152,7 +177,7 @@ def change_rows(changes):
         '          <ul class="diff">{}</ul>\n        </td>\n      </tr>\n    ',
         (
             (
-                date_format(template_localtime(change.when), "SHORT_DATETIME_FORMAT"),
+                date(change.when),
                 change.user_name or "–",
                 change.jobcenter,
                 text(change.factor_number),
