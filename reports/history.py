@@ -15,6 +15,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Lookup, OuterRef, Subquery
 from django.utils import timezone
@@ -98,7 +99,11 @@ def summaries_by(rows, keys):
     factors and jobcenters at 405 jobcenters), not one per implementation (14,000),
     which Python used to add up one by one.
     """
-    inner_sql, inner_params = rows.order_by().values(*keys, "status").query.sql_with_params()
+    result = {key: {} for key in keys}
+    try:
+        inner_sql, inner_params = rows.order_by().values(*keys, "status").query.sql_with_params()
+    except EmptyResultSet:  # e.g. scoped to .none(): nothing to count, nothing to ask
+        return result
     columns = [f"k{i}" for i in range(len(keys))]
     grouped = " UNION ALL ".join(
         f"SELECT {i}, {column}, status, COUNT(*) FROM summarised GROUP BY {column}, status"
@@ -108,7 +113,6 @@ def summaries_by(rows, keys):
     with connection.cursor() as cursor:
         cursor.execute(sql, inner_params)
         found = cursor.fetchall()
-    result = {key: {} for key in keys}
     for i, value, status, n in found:
         summaries = result[keys[i]]
         if value not in summaries:  # StatusSummary() is not free: build it once
@@ -170,7 +174,11 @@ def trend(points, implementations=None):
         valid_at_first = snapshot(first, implementations).order_by().values(*columns)
         later = entries.filter(history_date__gt=first).order_by().values(*columns)
         entries = valid_at_first.union(later, all=True)
-    entries_sql, entries_params = entries.query.sql_with_params()
+    result = [TrendPoint(at=point, summary=StatusSummary()) for point in points]
+    try:
+        entries_sql, entries_params = entries.query.sql_with_params()
+    except EmptyResultSet:  # e.g. scoped to .none()
+        return result
     adapt = connection.ops.adapt_datetimefield_value
     columns, params = [], []
     for i, point in enumerate(points):
@@ -192,7 +200,6 @@ def trend(points, implementations=None):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *entries_params, "-", adapt(first)])
         rows = cursor.fetchall()
-    result = [TrendPoint(at=point, summary=StatusSummary()) for point in points]
     for status, *counts in rows:
         for trend_point, n in zip(result, counts, strict=True):
             trend_point.summary.add(status, int(n or 0))

@@ -226,3 +226,11 @@ class ReferenceTests(TestCase):
             for point in trend:
                 self.assertEqual(point.summary, self.reference(point.at, scope)[2], point.at)
             self.assertTrue(any(p.summary.counts[Status.DONE] for p in trend))
+
+    def test_an_empty_scope_counts_nothing_without_asking(self):
+        nothing = Implementation.objects.none()
+        with self.assertNumQueries(0):
+            self.assertEqual(history.summaries_by(nothing, ("factor_id",)), {"factor_id": {}})
+            trend = history.trend([at(2026, 3, 1), at(2026, 6, 1)], nothing)
+        self.assertEqual([p.summary.total for p in trend], [0, 0])
+        self.assertEqual(history.summary_at(at(2026, 6, 1), nothing, key="factor_id"), {})
