@@ -164,15 +164,15 @@ def trend(points, implementations=None):
     if implementations is None:
         implementations = Implementation.objects.all()
     first, last = min(points), max(points)
-    columns = ("id", "status", "history_type", "history_date", "history_id")
+    fields = ("id", "status", "history_type", "history_date", "history_id")
     entries = HistoricalImplementation.objects.filter(
         id__in=implementations.order_by().values("pk"), history_date__lte=last
     )
     if connection.vendor == "postgresql":
-        entries = entries.order_by().values(*columns)
+        entries = entries.order_by().values(*fields)
     else:
-        valid_at_first = snapshot(first, implementations).order_by().values(*columns)
-        later = entries.filter(history_date__gt=first).order_by().values(*columns)
+        valid_at_first = snapshot(first, implementations).order_by().values(*fields)
+        later = entries.filter(history_date__gt=first).order_by().values(*fields)
         entries = valid_at_first.union(later, all=True)
     result = [TrendPoint(at=point, summary=StatusSummary()) for point in points]
     try:
