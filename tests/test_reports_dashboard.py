@@ -4,8 +4,9 @@ import io
 from datetime import date
 from unittest import mock
 
+from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from jobcenters.models import Implementation, Status
@@ -258,3 +259,77 @@ class DashboardQueryCountTests(DashboardTestCase):
 
 class DashboardQueryCountAt100Tests(DashboardQueryCountTests):
     extra_jobcenters = 98
+
+
+class DashboardRowFilterTests(DashboardTestCase):
+    """The row filters (stale_rows, note_rows, change_rows) write what the template loops
+    they replaced wrote, in German and English, with markup and line breaks in the data."""
+
+    LOOPS = {
+        "stale_rows": (
+            "stale",
+            "{% for i in rows %}\n"
+            "      <tr><td>{{ i.jobcenter.name }}</td><td>{{ i.factor.number }}. "
+            "{{ i.factor.title }}</td>\n"
+            "      <td>{{ i.status|status }}</td>\n"
+            '      <td>{{ i.updated_at|date:"SHORT_DATE_FORMAT" }}</td></tr>\n'
+            "    {% endfor %}",
+        ),
+        "note_rows": (
+            "internal_notes",
+            "{% for i in rows %}\n"
+            "      <tr><td>{{ i.jobcenter.name }}</td><td>{{ i.factor.number }}. "
+            "{{ i.factor.title }}</td>\n"
+            "      <td>{{ i.status|status }}</td>\n"
+            "      <td>{{ i.internal_note|linebreaksbr }}</td></tr>\n"
+            "    {% endfor %}",
+        ),
+        "change_rows": (
+            "changes",
+            "{% for change in rows %}\n"
+            "      <tr>\n"
+            '        <td>{{ change.when|date:"SHORT_DATETIME_FORMAT" }}</td>\n'
+            '        <td>{{ change.user_name|default:"–" }}</td>\n'
+            "        <td>{{ change.jobcenter }}</td>\n"
+            "        <td>{{ change.factor_number }}</td>\n"
+            '        <td>{% if change.created %}{% translate "created" %}: {% endif %}\n'
+            '          <ul class="diff">{% for label, old, new in change.fields %}<li><strong>'
+            "{{ label }}</strong>: {{ old }} → {{ new }}</li>{% empty %}<li>"
+            '{% translate "no visible change" %}</li>{% endfor %}</ul>\n'
+            "        </td>\n"
+            "      </tr>\n"
+            "    {% endfor %}",
+        ),
+    }
+
+    def test_filters_write_what_the_loops_wrote(self):
+        Implementation.objects.filter(pk=self.a1.pk).update(
+            internal_note='Zeile 1\r\n<b>"Markup"</b> & mehr\nZeile 3'
+        )
+        change(self.b1, self.staff_b, at(2026, 5, 2), target_date=date(2026, 12, 1), progress=45)
+        self.jobcenter_b.name = "Jobcenter <B> & Co"
+        self.jobcenter_b.save()
+        for language in ("de", "en"):
+            self.login(self.director)
+            response = self.client.get(
+                URL,
+                {"since": "2026-01-01", "stale_months": 1},
+                headers={"accept-language": language},
+            )
+            dash = response.context["dash"]
+            # A change without visible fields and one by nobody, as the history can hold.
+            dash.changes[0].fields = []
+            dash.changes[1].user_name = ""
+            self.assertTrue(any(c.created for c in dash.changes))
+            self.assertTrue(dash.stale and dash.internal_notes)
+            with translation.override(language):
+                for name, (attribute, loop) in self.LOOPS.items():
+                    rows = getattr(dash, attribute)
+                    expected = Template("{% load i18n reports_tags %}" + loop).render(
+                        Context({"rows": rows})
+                    )
+                    ours = Template(f"{{% load reports_tags %}}{{{{ rows|{name} }}}}").render(
+                        Context({"rows": rows})
+                    )
+                    self.assertEqual(ours, expected, (language, name))
+                    self.assertIn("<tr>", ours)

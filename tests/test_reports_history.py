@@ -7,7 +7,7 @@ from django.test import TestCase
 from django.utils import translation
 
 from jobcenters import roles
-from jobcenters.models import Implementation, Status
+from jobcenters.models import Implementation, Status, StatusSummary
 from jobcenters.services import update_implementation
 from reports import history
 
@@ -157,3 +157,80 @@ class AsOfTests(TestCase):
         self.assertEqual(total, 7)
         with translation.override("de"):
             self.assertEqual([str(f[0]) for f in created[0].fields], ["Status"])
+
+
+class ReferenceTests(TestCase):
+    """snapshot(), summaries_by() and trend() agree with a plain Python reading of the history.
+
+    Each database has its own SQL for "latest entry up to a moment" and the counting is
+    done by the database, so both are checked against the obvious computation: every
+    entry read, the latest (history_date, history_id) per row kept, counted in Python.
+    """
+
+    @classmethod
+    def setUpTestData(cls):
+        roles.ensure_groups()
+        cls.factors = make_catalogue(factors=3)
+        cls.jobcenters = [make_jobcenter(name=f"Jobcenter {c}") for c in "ABC"]
+        give_history(Implementation.objects.all())
+        user = make_user("editor", group=roles.COORDINATION, email="ed@example.org")
+        statuses = [Status.PLANNED, Status.IN_PROGRESS, Status.DONE, Status.NOT_STARTED]
+        for i, implementation in enumerate(Implementation.objects.order_by("pk")):
+            for step in range(i % 4):
+                values = {"status": statuses[(i + step) % 4]}
+                if values["status"] == Status.IN_PROGRESS:
+                    values["progress"] = 40
+                change(implementation, user, at(2026, 2 + step, 1 + i), **values)
+        # Two entries with the same moment: the later history_id wins.
+        same = Implementation.objects.order_by("pk").last()
+        change(same, user, at(2026, 6, 2), status=Status.PLANNED)
+        change(same, user, at(2026, 6, 2), status=Status.NOT_APPLICABLE, not_applicable_reason="x")
+        cls.scope = Implementation.objects.filter(jobcenter__in=cls.jobcenters[:2])
+
+    def reference(self, moment, scope):
+        latest = {}
+        for entry in Implementation.history.filter(history_date__lte=moment):
+            key = (entry.history_date, entry.history_id)
+            if entry.id not in latest or key > latest[entry.id][0]:
+                latest[entry.id] = (key, entry)
+        ids = set(scope.values_list("pk", flat=True))
+        rows = [e for _key, e in latest.values() if e.id in ids and e.history_type != "-"]
+        by = {"factor_id": {}, "jobcenter_id": {}}
+        for key, summaries in by.items():
+            for entry in rows:
+                summaries.setdefault(getattr(entry, key), StatusSummary()).add(entry.status, 1)
+        total = StatusSummary()
+        for entry in rows:
+            total.add(entry.status, 1)
+        return {e.history_id for e in rows}, by, total
+
+    def test_snapshot_and_summaries_match_the_reference(self):
+        for scope in (Implementation.objects.all(), self.scope):
+            for moment in (at(2026, 1, 1), at(2026, 3, 15), at(2026, 6, 2), at(2026, 7, 1)):
+                ids, by, total = self.reference(moment, scope)
+                snapshot = history.snapshot(moment, scope)
+                self.assertEqual({e.history_id for e in snapshot}, ids, moment)
+                keys = ("factor_id", "jobcenter_id")
+                self.assertEqual(history.summaries_by(snapshot, keys), by, moment)
+                self.assertEqual(history.summary_at(moment, scope), total, moment)
+
+    def test_summaries_of_current_rows_match_the_reference(self):
+        ids, by, _total = self.reference(at(2030, 1, 1), self.scope)
+        self.assertEqual(history.summaries_by(self.scope, ("factor_id", "jobcenter_id")), by)
+
+    def test_trend_matches_the_reference(self):
+        points = history.month_ends(7, now=at(2026, 7, 10))
+        for scope in (Implementation.objects.all(), self.scope):
+            with self.assertNumQueries(1):
+                trend = history.trend(points, scope)
+            for point in trend:
+                self.assertEqual(point.summary, self.reference(point.at, scope)[2], point.at)
+            self.assertTrue(any(p.summary.counts[Status.DONE] for p in trend))
+
+    def test_an_empty_scope_counts_nothing_without_asking(self):
+        nothing = Implementation.objects.none()
+        with self.assertNumQueries(0):
+            self.assertEqual(history.summaries_by(nothing, ("factor_id",)), {"factor_id": {}})
+            trend = history.trend([at(2026, 3, 1), at(2026, 6, 1)], nothing)
+        self.assertEqual([p.summary.total for p in trend], [0, 0])
+        self.assertEqual(history.summary_at(at(2026, 6, 1), nothing, key="factor_id"), {})
