@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
@@ -80,6 +79,7 @@ def _joint_label(district):
 def _map_regions(districts, describe):
     """One region per shape; `describe(district, jobcenter)` gives (fill, label) of a KJC."""
     by_ags = {d.ags: d for d in districts}
+    jobcenter_href = table_rows.url_maker("public:jobcenter_detail")
     regions = []
     for shape in svg.map_geometry().shapes:
         district = by_ags.get(shape.ags)
@@ -87,7 +87,7 @@ def _map_regions(districts, describe):
         region = {"shape": shape, "href": None}
         if jobcenter is not None:
             region["fill"], region["label"] = describe(district, jobcenter)
-            region["href"] = reverse("public:jobcenter_detail", args=[district.ags])
+            region["href"] = jobcenter_href(district.ags)
         elif district is not None and district.model == OperatingModel.JOINT:
             region["fill"], region["label"] = svg.JOINT_FILL, _joint_label(district)
             region["joint"] = True
@@ -107,7 +107,7 @@ def _map(map_id, title, regions, legend):
         "id": map_id,
         "title": title,
         "view_box": geometry.view_box,
-        "regions": regions,
+        "regions_html": svg.map_regions(regions),
         "legend": legend,
         "has_joint": any(r.get("joint") for r in regions),
     }
@@ -229,6 +229,7 @@ def factor_list(request):
             "latest": state["latest"],
             "filter": factor_filter,
             "rows": rows,
+            "table_rows": table_rows.factor_list_rows(rows),
             "provisional": any(f.catalogue_provisional for f in factors),
             "demo": any(row["summary"].demo for row in rows),
         },
@@ -370,6 +371,7 @@ def jobcenter_detail(request, ags):
     for group in groups:
         group["share"] = percent(group["summary"].done_share)
         group["bar"] = svg.share_bar(group["summary"].done_share)
+        group["rows"] = table_rows.jobcenter_factor_rows(group["items"])
         for status, n in group["summary"].counts.items():
             total.add(status, n)
     latest = max((i.updated_at for i in implementations), default=None)
