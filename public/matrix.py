@@ -6,8 +6,10 @@ are joined as plain strings (three queries, whatever the size).
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -28,6 +30,12 @@ class MatrixTable:
 
 def status_cells():
     """{status: '<td …>icon text</td>'} in the active language, plus a cell for no row."""
+    return _status_cells(translation.get_language())
+
+
+@cache
+def _status_cells(language):
+    # Built once per process and language (`language` is the active one).
     cells = {
         status: format_html(
             '<td class="st st-{}"><span aria-hidden="true">{}</span> {}</td>',

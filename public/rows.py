@@ -5,11 +5,12 @@ template variable per cell costs tens of microseconds, so the rows are joined wi
 `format_html_join` from values prepared once per request (labels, date strings).
 """
 
+from functools import cache
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import timezone, translation
+from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
@@ -34,11 +35,33 @@ def url_maker(viewname):
     return lambda arg: prefix + quote(str(arg), safe=safe) + suffix
 
 
+# The numeric parts of Django's date format characters, as django.utils.dateformat
+# writes them; a format made only of these and punctuation is formatted directly.
+_DATE_PARTS = {
+    "d": lambda day: f"{day.day:02d}",
+    "j": lambda day: str(day.day),
+    "m": lambda day: f"{day.month:02d}",
+    "n": lambda day: str(day.month),
+    "Y": lambda day: f"{day.year:04d}",
+}
+
+
+def _day_formatter(format_string):
+    """A fast function for SHORT_DATE_FORMAT-like formats such as "d.m.Y", else None."""
+    if any(c.isalpha() and c not in _DATE_PARTS or c == "\\" for c in format_string):
+        return None
+    parts = [_DATE_PARTS.get(c, c) for c in format_string]
+    return lambda day: "".join(p if isinstance(p, str) else p(day) for p in parts)
+
+
 class DateLabels:
     """SHORT_DATE_FORMAT strings, formatted once per distinct day."""
 
     def __init__(self):
         self.cache = {}
+        self.format = _day_formatter(get_format("SHORT_DATE_FORMAT")) or (
+            lambda day: date_format(day, "SHORT_DATE_FORMAT")
+        )
 
     def __call__(self, value):
         if value is None:
@@ -47,12 +70,18 @@ class DateLabels:
             value = timezone.localtime(value).date()
         label = self.cache.get(value)
         if label is None:
-            label = self.cache[value] = date_format(value, "SHORT_DATE_FORMAT")
+            label = self.cache[value] = self.format(value)
         return label
 
 
 def status_badges():
     """{status value: '<span class="st …">icon text</span>'} in the active language."""
+    return _status_badges(translation.get_language())
+
+
+@cache
+def _status_badges(language):
+    # Built once per process and language (`language` is the active one).
     return {
         status.value: format_html(
             '<span class="st st-{}"><span aria-hidden="true">{}</span> {}</span>',
@@ -186,8 +215,9 @@ def factor_list_rows(rows):
     )
 
 
-def jobcenter_factor_rows(implementations):
-    """Jobcenter page, one theme: factor, status, progress, target date, note, update."""
+def jobcenter_factor_rows(groups):
+    """Jobcenter page, a table body per theme: factor, status, progress, target date,
+    note, update. `groups`: lists of implementations (with factor)."""
     badges = status_badges()
     dates = DateLabels()
     factor_href = url_maker("public:factor_detail")
@@ -211,8 +241,7 @@ def jobcenter_factor_rows(implementations):
             )
         return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
 
-    return format_html_join(
-        "",
+    row = (
         "\n      <tr>\n"
         '        <th scope="row"><a href="{}">{}. <span lang="de">{}</span></a></th>\n'
         "        <td>{}</td>\n"
@@ -220,18 +249,25 @@ def jobcenter_factor_rows(implementations):
         '        <td class="col-target">{}</td>\n'
         '        <td class="col-note" lang="de">{}</td>\n'
         '        <td class="col-updated">{}</td>\n'
-        "      </tr>\n    ",
-        (
-            (
-                factor_href(impl.factor.number),
-                impl.factor.number,
-                impl.factor.title,
-                badges.get(impl.status, ""),
-                impl.progress,
-                dates(impl.target_date),
-                note(impl),
-                dates(impl.updated_at),
-            )
-            for impl in implementations
-        ),
+        "      </tr>\n    "
     )
+    return [
+        format_html_join(
+            "",
+            row,
+            (
+                (
+                    factor_href(impl.factor.number),
+                    impl.factor.number,
+                    impl.factor.title,
+                    badges.get(impl.status, ""),
+                    impl.progress,
+                    dates(impl.target_date),
+                    note(impl),
+                    dates(impl.updated_at),
+                )
+                for impl in implementations
+            ),
+        )
+        for implementations in groups
+    ]

@@ -371,9 +371,11 @@ def jobcenter_detail(request, ags):
     for group in groups:
         group["share"] = percent(group["summary"].done_share)
         group["bar"] = svg.share_bar(group["summary"].done_share)
-        group["rows"] = table_rows.jobcenter_factor_rows(group["items"])
         for status, n in group["summary"].counts.items():
             total.add(status, n)
+    bodies = table_rows.jobcenter_factor_rows([group["items"] for group in groups])
+    for group, rows in zip(groups, bodies, strict=True):
+        group["rows"] = rows
     latest = max((i.updated_at for i in implementations), default=None)
     return render(
         request,

@@ -8,8 +8,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from functools import cache
 
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
@@ -216,6 +220,45 @@ def status_rows(factor_data):
         }
         for s in Status.values
     ]
+
+
+def field_rows(columns):
+    """The body of a dataset's field table on /daten/ (key and meaning per column)."""
+    return _field_rows(tuple(columns), translation.get_language())
+
+
+@cache
+def _field_rows(columns, language):
+    # Code constants: built once per process and language (`language` is the active one).
+    return format_html_join(
+        "",
+        '<tr><th scope="row"><code>{}</code></th><td>{}</td></tr>',
+        ((c.key, c.description) for c in columns),
+    )
+
+
+def matrix_download_items(param, items):
+    """The <li>s of /daten/ linking the matrix of one factor or jobcenter in three formats.
+
+    `items`: (label, value of `param`) pairs. The three links differ only in the query
+    string, so each URL is reversed once, not once per item.
+    """
+    csv_url = reverse("reports:download", args=["matrix", "csv"])
+    excel_url = reverse("reports:download_excel", args=["matrix", "excel", "csv"])
+    json_url = reverse("reports:download", args=["matrix", "json"])
+    excel_label = gettext("CSV for Excel")
+    return format_html_join(
+        "",
+        "\n      <li>{}:\n"
+        '        <a href="{}?{}={}" download>CSV</a>,\n'
+        '        <a href="{}?{}={}" download>{}</a>,\n'
+        '        <a href="{}?{}={}" download>JSON</a></li>\n    ',
+        (
+            (label, csv_url, param, value, excel_url, param, value, excel_label)
+            + (json_url, param, value)
+            for label, value in items
+        ),
+    )
 
 
 ONLY_MATRIX_FILTERS = _("The parameters faktor and jobcenter filter only the matrix.")
