@@ -12,12 +12,12 @@ from functools import cache
 
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
 from jobcenters.models import Implementation, Jobcenter, Status, StatusSummary
+from public.rows import html_join
 
 from . import history
 
@@ -130,20 +130,46 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None):
         source = source.filter(factor__number=factor_number)
     if ags is not None:
         source = source.filter(jobcenter__district__ags=ags)
-    # Tuples zipped with the keys: cheaper than values() dicts re-keyed one by one.
     source = source.order_by("jobcenter__district__ags", "factor__number").values_list(
         *_MATRIX_FIELDS.values()
     )
     if limit:
         source = source[:limit]
     labels = german_status_labels()
-    keys = list(_MATRIX_FIELDS)
-    rows = []
-    for record in source:
-        row = dict(zip(keys, record, strict=True))
-        row["status_label"] = labels.get(row["status"], row["status"])
-        rows.append(row)
-    return rows
+    # One dict literal per row, in MATRIX_COLUMNS order (so to_json_rows copies it
+    # whole): a third of the cost of zipping keys, at 14,000 rows nationwide. The names
+    # unpack the record in _MATRIX_FIELDS order.
+    return [
+        {
+            "jobcenter": jobcenter,
+            "ags": ags,
+            "factor_number": factor_number,
+            "factor_title": factor_title,
+            "theme": theme,
+            "status": status,
+            "status_label": labels.get(status, status),
+            "progress": progress,
+            "not_applicable_reason": not_applicable_reason,
+            "public_note": public_note,
+            "target_date": target_date,
+            "last_update": last_update,
+            "is_demo": is_demo,
+        }
+        for (
+            jobcenter,
+            ags,
+            factor_number,
+            factor_title,
+            theme,
+            status,
+            progress,
+            not_applicable_reason,
+            public_note,
+            target_date,
+            last_update,
+            is_demo,
+        ) in source
+    ]
 
 
 def _summary_fields(summary):
@@ -230,8 +256,7 @@ def field_rows(columns):
 @cache
 def _field_rows(columns, language):
     # Code constants: built once per process and language (`language` is the active one).
-    return format_html_join(
-        "",
+    return html_join(
         '<tr><th scope="row"><code>{}</code></th><td>{}</td></tr>',
         ((c.key, c.description) for c in columns),
     )
@@ -247,8 +272,7 @@ def matrix_download_items(param, items):
     excel_url = reverse("reports:download_excel", args=["matrix", "excel", "csv"])
     json_url = reverse("reports:download", args=["matrix", "json"])
     excel_label = gettext("CSV for Excel")
-    return format_html_join(
-        "",
+    return html_join(
         "\n      <li>{}:\n"
         '        <a href="{}?{}={}" download>CSV</a>,\n'
         '        <a href="{}?{}={}" download>{}</a>,\n'
@@ -323,9 +347,12 @@ def to_json_rows(rows, columns):
     """Rows as dicts in column order, one pass; only dates and times are converted."""
     keys = [c.key for c in columns]
     converted = [(key, convert) for key, convert in _converters(columns, for_json=True) if convert]
+    # Rows that already hold exactly these keys in this order (matrix_rows) are copied
+    # whole, which is much cheaper than picking 13 keys one by one on 14,000 rows.
+    whole = bool(rows) and list(rows[0]) == keys
     result = []
     for row in rows:
-        out = {key: row[key] for key in keys}
+        out = row.copy() if whole else {key: row[key] for key in keys}
         for key, convert in converted:
             out[key] = convert(out[key])
         result.append(out)
