@@ -172,14 +172,21 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None):
     ]
 
 
+_STATUS_VALUES = tuple(Status.values)  # Status.values builds a new list on every access
+_NO_ROWS = StatusSummary()
+
+
 def _summary_fields(summary):
-    share = summary.done_share
+    counts = summary.counts
+    total = sum(counts.values())
+    applicable = total - counts[Status.NOT_APPLICABLE]
     return {
-        **{f"count_{s}": summary.counts[s] for s in Status.values},
-        "total": summary.total,
-        "applicable": summary.applicable,
-        "reported": summary.reported,
-        "done_share": None if share is None else round(share, 1),
+        **{f"count_{s}": counts[s] for s in _STATUS_VALUES},
+        "total": total,
+        "applicable": applicable,
+        "reported": total - counts[Status.NOT_REPORTED],
+        # StatusSummary.done_share, rounded
+        "done_share": round(100 * counts[Status.DONE] / applicable, 1) if applicable else None,
     }
 
 
@@ -194,18 +201,39 @@ def _summaries(at, key):
     }[key]()
 
 
-def factor_rows(*, at=None):
-    """Aggregates per factor in catalogue order: two queries."""
-    summaries = _summaries(at, "factor_id")
+def _catalogue():
+    """(pk, number, title, theme name, theme pk) per factor in catalogue order: one query."""
+    return Factor.objects.in_catalogue_order().values_list(
+        "pk", "number", "title", "theme__name", "theme_id"
+    )
+
+
+def _factor_rows(summaries, catalogue):
     return [
         {
-            "factor_number": f.number,
-            "factor_title": f.title,
-            "theme": f.theme.name,
-            **_summary_fields(summaries.get(f.pk, StatusSummary())),
+            "factor_number": number,
+            "factor_title": title,
+            "theme": theme,
+            **_summary_fields(summaries.get(pk, _NO_ROWS)),
         }
-        for f in Factor.objects.in_catalogue_order()
+        for pk, number, title, theme, _theme_id in catalogue
     ]
+
+
+def _theme_rows(summaries):
+    return [
+        {
+            "theme_number": number,
+            "theme": name,
+            **_summary_fields(summaries.get(pk, _NO_ROWS)),
+        }
+        for pk, number, name in Theme.objects.values_list("pk", "number", "name")
+    ]
+
+
+def factor_rows(*, at=None):
+    """Aggregates per factor in catalogue order: two queries."""
+    return _factor_rows(_summaries(at, "factor_id"), _catalogue())
 
 
 def jobcenter_rows(*, at=None):
@@ -213,26 +241,36 @@ def jobcenter_rows(*, at=None):
     summaries = _summaries(at, "jobcenter_id")
     return [
         {
-            "jobcenter": j.name,
-            "ags": j.district.ags,
-            "regierungsbezirk": j.district.regierungsbezirk,
-            **_summary_fields(summaries.get(j.pk, StatusSummary())),
+            "jobcenter": name,
+            "ags": ags,
+            "regierungsbezirk": regierungsbezirk,
+            **_summary_fields(summaries.get(pk, _NO_ROWS)),
         }
-        for j in Jobcenter.objects.select_related("district")
+        for pk, name, ags, regierungsbezirk in Jobcenter.objects.values_list(
+            "pk", "name", "district__ags", "district__regierungsbezirk"
+        )
     ]
 
 
 def theme_rows(*, at=None):
     """Aggregates per theme in catalogue order: two queries."""
-    summaries = _summaries(at, "factor__theme_id")
-    return [
-        {
-            "theme_number": t.number,
-            "theme": t.name,
-            **_summary_fields(summaries.get(t.pk, StatusSummary())),
-        }
-        for t in Theme.objects.all()
-    ]
+    return _theme_rows(_summaries(at, "factor__theme_id"))
+
+
+def aggregate_rows(*, at=None):
+    """(per factor, per jobcenter, per theme) rows as the three functions above give
+    them, in five queries instead of six: the counts per theme are summed from the
+    counts per factor (every entry belongs to one factor, every factor to one theme)."""
+    by_factor = _summaries(at, "factor_id")
+    catalogue = list(_catalogue())
+    by_theme = {}
+    for pk, _number, _title, _theme, theme_id in catalogue:
+        summary = by_factor.get(pk)
+        if summary is not None:
+            theme_summary = by_theme.setdefault(theme_id, StatusSummary())
+            for status, n in summary.counts.items():
+                theme_summary.add(status, n)
+    return _factor_rows(by_factor, catalogue), jobcenter_rows(at=at), _theme_rows(by_theme)
 
 
 def status_rows(factor_data):
