@@ -287,3 +287,48 @@ def jobcenter_factor_rows(groups):
         )
         for implementations in groups
     ]
+
+
+def jobcenter_theme_tables(groups):
+    """Jobcenter page: (rows of the progress-per-theme table, a section with a table
+    per theme). `groups`: dicts with theme, summary, bar, share and rows (see
+    jobcenter_factor_rows)."""
+    done_of = _("%(done)s of %(applicable)s")
+    progress = html_join(
+        '\n    <tr><th scope="row"><a href="#theme-{}" lang="de">{}</a></th><td>{}</td>'
+        '<td class="bar-cell">{} {}</td></tr>\n  ',
+        (
+            (
+                g["theme"].number,
+                g["theme"],
+                done_of % {"done": g["summary"].done, "applicable": g["summary"].applicable},
+                g["bar"],
+                g["share"],
+            )
+            for g in groups
+        ),
+    )
+    head = format_html(
+        "    <thead><tr>\n"
+        '      <th scope="col">{}</th>\n'
+        '      <th scope="col">{}</th>\n'
+        '      <th scope="col">{}</th>\n'
+        '      <th scope="col" class="col-target">{}</th>\n'
+        '      <th scope="col" class="col-note">{}</th>\n'
+        '      <th scope="col" class="col-updated">{}</th>\n'
+        "    </tr></thead>\n",
+        _("Factor"),
+        _("Status"),
+        _("Progress"),
+        _("Target date"),
+        _("Note"),
+        _("Updated"),
+    )
+    sections = html_join(
+        '\n<div class="theme-group">\n'
+        '  <h3 id="theme-{}" lang="de">{}</h3>\n'
+        '  <div class="table-scroll" role="region" aria-labelledby="theme-{}" tabindex="0">\n'
+        "  <table>\n{}    <tbody>\n    {}\n    </tbody>\n  </table>\n  </div>\n</div>\n",
+        ((g["theme"].number, g["theme"], g["theme"].number, head, g["rows"]) for g in groups),
+    )
+    return progress, sections

@@ -383,6 +383,7 @@ def jobcenter_detail(request, ags):
     bodies = table_rows.jobcenter_factor_rows([group["items"] for group in groups])
     for group, rows in zip(groups, bodies, strict=True):
         group["rows"] = rows
+    theme_rows, theme_sections = table_rows.jobcenter_theme_tables(groups)
     latest = max((i.updated_at for i in implementations), default=None)
     return render(
         request,
@@ -391,6 +392,8 @@ def jobcenter_detail(request, ags):
             "jobcenter": jobcenter,
             "district": jobcenter.district,
             "groups": groups,
+            "theme_rows": theme_rows,
+            "theme_sections": theme_sections,
             "total": total,
             "share": percent(total.done_share),
             "counts": [(s, n) for s, n in total.ordered_counts if n],
