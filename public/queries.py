@@ -35,9 +35,6 @@ class PublicSummary(StatusSummary):
     def add_row(self, row):
         self.add(row["status"], row["n"])
         self.demo += row["demo"]
-        latest = row.get("latest")
-        if latest and (self.latest is None or latest > self.latest):
-            self.latest = latest
 
     @property
     def ordered_counts(self):
@@ -52,15 +49,38 @@ def summaries_by(queryset, key, *, latest=True):
     latest change per group skip reading (and parsing) a timestamp per row.
     """
     result = {}
-    aggregates = {"n": Count("pk"), "demo": Count("pk", filter=Q(is_demo=True))}
+    queryset = queryset.order_by()
     if latest:
-        aggregates["latest"] = Max("updated_at")
-    rows = queryset.order_by().values(key, "status").annotate(**aggregates)
+        return _summaries_with_latest(queryset, key)
+    rows = queryset.values(key, "status").annotate(
+        n=Count("pk"), demo=Count("pk", filter=Q(is_demo=True))
+    )
     for row in rows:
         summary = result.get(row[key])
         if summary is None:
             summary = result[row[key]] = PublicSummary()
         summary.add_row(row)
+    return result
+
+
+def _summaries_with_latest(queryset, key):
+    """summaries_by(..., latest=True): one row per group, the counts pivoted in SQL.
+
+    Grouped by status as well, the query would return up to six rows per group, each
+    with a timestamp to parse (2,400 at 405 jobcenters); one row per group with a
+    filtered count per status halves the time at that size and costs the same at 16.
+    """
+    rows = queryset.values(key).annotate(
+        **{f"n_{status}": Count("pk", filter=Q(status=status)) for status in STATUS_VALUES},
+        demo=Count("pk", filter=Q(is_demo=True)),
+        latest=Max("updated_at"),
+    )
+    result = {}
+    for row in rows:
+        summary = result[row[key]] = PublicSummary()
+        summary.counts = {status: row[f"n_{status}"] for status in STATUS_VALUES}
+        summary.demo = row["demo"]
+        summary.latest = row["latest"]
     return result
 
 
