@@ -3,6 +3,8 @@
 Nothing here reads `internal_note` or `updated_by`: the public pages never select them.
 """
 
+from typing import NamedTuple
+
 from django.db.models import Count, Exists, Max, Q
 
 from factors.models import Factor, Theme
@@ -96,13 +98,45 @@ def total_summary(summaries):
     return total
 
 
+class PublicJobcenter(NamedTuple):
+    pk: int
+    name: str
+
+
+class PublicDistrict(NamedTuple):
+    """What the public tables and maps show of a district (and its jobcenter or None)."""
+
+    ags: str
+    name: str
+    kind: str
+    regierungsbezirk: str
+    model: str
+    jobcenter: PublicJobcenter | None
+
+
+def public_districts(queryset):
+    """PublicDistrict tuples for a District queryset, in its order – one query.
+
+    Tuples rather than two model instances per district: the map and the tables need
+    seven columns, and there are ~430 districts nationwide.
+    """
+    return [
+        PublicDistrict(
+            ags, name, kind, rb, model, PublicJobcenter(pk, jc) if pk is not None else None
+        )
+        for ags, name, kind, rb, model, pk, jc in queryset.values_list(
+            "ags", "name", "kind", "regierungsbezirk", "model", "jobcenter__pk", "jobcenter__name"
+        )
+    ]
+
+
 def districts_with_jobcenters():
     """All districts in AGS order, each with its jobcenter (or none) – one query."""
-    return list(District.objects.select_related("jobcenter").order_by("ags"))
+    return public_districts(District.objects.order_by("ags"))
 
 
 def jobcenter_of(district):
-    """The district's jobcenter from the select_related cache, or None."""
+    """The district's jobcenter (select_related cache or PublicDistrict), or None."""
     try:
         return district.jobcenter
     except Jobcenter.DoesNotExist:

@@ -332,3 +332,29 @@ def jobcenter_theme_tables(groups):
         ((g["theme"].number, g["theme"], g["theme"].number, head, g["rows"]) for g in groups),
     )
     return progress, sections
+
+
+def done_list_items(rows):
+    """Factor page: the <li> per jobcenter that has implemented it, with note and evidence."""
+    jobcenter_href = url_maker("public:jobcenter_detail")
+    evidence = _("evidence")
+
+    def extra(row):
+        impl, name = row["impl"], row["jobcenter"].name
+        note = (
+            format_html(': <span lang="de">{}</span>', impl.public_note) if impl.public_note else ""
+        )
+        if not impl.evidence_url:
+            return note
+        return format_html(
+            '{} (<a href="{}" rel="noopener">{}<span class="visually-hidden"> – {}</span></a>)',
+            note,
+            impl.evidence_url,
+            evidence,
+            name,
+        )
+
+    return html_join(
+        '\n    <li><a href="{}">{}</a>{}</li>\n    ',
+        ((jobcenter_href(row["district"].ags), row["jobcenter"].name, extra(row)) for row in rows),
+    )

@@ -21,6 +21,7 @@ from .queries import (
     PublicSummary,
     districts_with_jobcenters,
     jobcenter_of,
+    public_districts,
     summaries_by,
     themes_with_provisional_flag,
     total_summary,
@@ -280,6 +281,7 @@ def factor_detail(request, number):
         summary.add(row["impl"].status, 1)
         summary.demo += row["impl"].is_demo
     done = [row for row in rows if row["impl"].status == Status.DONE]
+    done_items = table_rows.done_list_items(done)
     return render(
         request,
         "public/factor_detail.html",
@@ -288,6 +290,7 @@ def factor_detail(request, number):
             "factor": factor,
             "jobcenter_rows": table_rows.factor_jobcenter_rows(rows),
             "done_rows": done,
+            "done_items": done_items,
             "summary": summary,
             "counts": [(s, n) for s, n in summary.ordered_counts if n],
             "bar": svg.status_bar(summary.ordered_counts),
@@ -308,9 +311,9 @@ def factor_detail(request, number):
 def jobcenter_list(request):
     state = data_state(request)  # queries 1–3 (shared with the conditional GET)
     district_filter = DistrictFilter(
-        request.GET or None, queryset=District.objects.select_related("jobcenter").order_by("ags")
+        request.GET or None, queryset=District.objects.order_by("ags")
     )  # query 4: the Regierungsbezirk choices
-    districts = list(district_filter.qs)  # query 5: districts with their jobcenter
+    districts = public_districts(district_filter.qs)  # query 5: districts with their jobcenter
     summaries = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 6
     rows, joint = [], []
     for district in districts:
