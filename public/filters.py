@@ -49,6 +49,19 @@ class Select(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 - every value is escaped above
 
 
+class TextInput(forms.TextInput):
+    """forms.TextInput with the same HTML as django/forms/widgets/input.html, without
+    its two template includes (see Select)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value = "" if widget["value"] is None else f' value="{cell(widget["value"])}"'
+        return mark_safe(  # noqa: S308 - every value is escaped
+            f'<input type="{cell(widget["type"])}" name="{cell(widget["name"])}"{value}'
+            f"{_attrs(widget['attrs'])}>"
+        )
+
+
 def regierungsbezirk_choices():
     """The Regierungsbezirke that have a jobcenter, as choices (one query)."""
     names = (
@@ -66,6 +79,7 @@ class FactorFilter(django_filters.FilterSet):
         label=_("Search"),
         method="search",
         max_length=SEARCH_MAX_LENGTH,
+        widget=TextInput,
         help_text=_("Words from the title or description, or a factor number."),
     )
     theme = django_filters.ModelChoiceFilter(

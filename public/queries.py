@@ -130,6 +130,27 @@ def public_districts(queryset):
     ]
 
 
+class PublicFactor(NamedTuple):
+    """What the factor list shows of a factor (annotated with catalogue_provisional)."""
+
+    pk: int
+    number: int
+    title: str
+    theme_name: str
+    addressee: str
+    catalogue_provisional: bool
+
+
+def public_factors(queryset):
+    """PublicFactor tuples for a Factor queryset annotated with catalogue_provisional."""
+    return [
+        PublicFactor(*row)
+        for row in queryset.values_list(
+            "pk", "number", "title", "theme__name", "addressee", "catalogue_provisional"
+        )
+    ]
+
+
 def districts_with_jobcenters():
     """All districts in AGS order, each with its jobcenter (or none) – one query."""
     return public_districts(District.objects.order_by("ags"))

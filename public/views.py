@@ -22,6 +22,7 @@ from .queries import (
     districts_with_jobcenters,
     jobcenter_of,
     public_districts,
+    public_factors,
     summaries_by,
     themes_with_provisional_flag,
     total_summary,
@@ -213,7 +214,7 @@ def factor_list(request):
             catalogue_provisional=unverified_exists()
         ),
     )
-    factors = list(factor_filter.qs)  # query: the factors with their theme
+    factors = public_factors(factor_filter.qs)  # query: the factors with their theme
     summaries = summaries_by(
         Implementation.objects.filter(factor__in=[f.pk for f in factors]), "factor_id", latest=False
     )  # query: status counts per factor
