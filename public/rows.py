@@ -7,13 +7,14 @@ prepared once per request (labels, date strings, one reverse() per table).
 """
 
 import html
+from datetime import datetime
 from functools import cache
 from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, get_format
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -61,11 +62,11 @@ def url_maker(viewname):
 # The numeric parts of Django's date format characters, as django.utils.dateformat
 # writes them; a format made only of these and punctuation is formatted directly.
 _DATE_PARTS = {
-    "d": lambda day: f"{day.day:02d}",
-    "j": lambda day: str(day.day),
-    "m": lambda day: f"{day.month:02d}",
-    "n": lambda day: str(day.month),
-    "Y": lambda day: f"{day.year:04d}",
+    "d": "{0.day:02d}",
+    "j": "{0.day}",
+    "m": "{0.month:02d}",
+    "n": "{0.month}",
+    "Y": "{0.year:04d}",
 }
 
 
@@ -73,8 +74,10 @@ def _day_formatter(format_string):
     """A fast function for SHORT_DATE_FORMAT-like formats such as "d.m.Y", else None."""
     if any(c.isalpha() and c not in _DATE_PARTS or c == "\\" for c in format_string):
         return None
-    parts = [_DATE_PARTS.get(c, c) for c in format_string]
-    return lambda day: "".join(p if isinstance(p, str) else p(day) for p in parts)
+    template = "".join(
+        _DATE_PARTS.get(c, c.replace("{", "{{").replace("}", "}}")) for c in format_string
+    )
+    return template.format
 
 
 class DateLabels:
@@ -82,6 +85,7 @@ class DateLabels:
 
     def __init__(self):
         self.cache = {}
+        self.tz = timezone.get_current_timezone()
         self.format = _day_formatter(get_format("SHORT_DATE_FORMAT")) or (
             lambda day: date_format(day, "SHORT_DATE_FORMAT")
         )
@@ -89,8 +93,10 @@ class DateLabels:
     def __call__(self, value):
         if value is None:
             return "–"
-        if hasattr(value, "hour"):  # an aware datetime: the local day counts
-            value = timezone.localtime(value).date()
+        if isinstance(value, datetime):  # the local day counts
+            if value.tzinfo is None:
+                value = timezone.localtime(value)  # raises, as the date filter would
+            value = value.astimezone(self.tz).date()
         label = self.cache.get(value)
         if label is None:
             label = self.cache[value] = self.format(value)
@@ -235,7 +241,7 @@ def factor_list_rows(rows):
 
 def jobcenter_factor_rows(groups):
     """Jobcenter page, a table body per theme: factor, status, progress, target date,
-    note, update. `groups`: lists of implementations (with factor)."""
+    note, update. `groups`: lists of queries.PublicEntry."""
     badges = status_badges()
     dates = DateLabels()
     factor_href = url_maker("public:factor_detail")
@@ -243,21 +249,16 @@ def jobcenter_factor_rows(groups):
     factor_n = _("factor %(number)s")
 
     def note(impl):
-        parts = [conditional_escape(impl.public_note)]
+        text = cell(impl.public_note)
         if impl.status == Status.NOT_APPLICABLE and impl.not_applicable_reason:
-            if impl.public_note:
-                parts.append(mark_safe("<br>"))
-            parts.append(conditional_escape(impl.not_applicable_reason))
+            text += ("<br>" if impl.public_note else "") + cell(impl.not_applicable_reason)
         if impl.evidence_url:
-            parts.append(
-                format_html(
-                    ' <a href="{}" rel="noopener">{}<span class="visually-hidden"> – {}</span></a>',
-                    impl.evidence_url,
-                    evidence,
-                    factor_n % {"number": impl.factor.number},
-                )
+            which = cell(factor_n % {"number": impl.factor_number})
+            text += (
+                f' <a href="{cell(impl.evidence_url)}" rel="noopener">{cell(evidence)}'
+                f'<span class="visually-hidden"> – {which}</span></a>'
             )
-        return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+        return mark_safe(text)  # noqa: S308 - every value is escaped above
 
     row = (
         "\n      <tr>\n"
@@ -274,9 +275,9 @@ def jobcenter_factor_rows(groups):
             row,
             (
                 (
-                    factor_href(impl.factor.number),
-                    impl.factor.number,
-                    impl.factor.title,
+                    factor_href(impl.factor_number),
+                    impl.factor_number,
+                    impl.factor_title,
                     badges.get(impl.status, ""),
                     impl.progress,
                     dates(impl.target_date),

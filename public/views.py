@@ -20,6 +20,7 @@ from .queries import (
     STATUS_ORDER,
     PublicSummary,
     districts_with_jobcenters,
+    jobcenter_entries,
     jobcenter_of,
     public_districts,
     public_factors,
@@ -357,23 +358,10 @@ def jobcenter_detail(request, ags):
         ),
         district__ags=ags,
     )  # query 4
-    implementations = list(
-        Implementation.objects.filter(jobcenter=jobcenter)
-        .select_related("factor__theme")
-        .only(
-            *PUBLIC_IMPLEMENTATION_FIELDS,
-            "factor__number",
-            "factor__title",
-            "factor__verified",
-            "factor__theme__number",
-            "factor__theme__name",
-            "factor__theme__order",
-        )
-        .order_by("factor__theme__order", "factor__theme__number", "factor__number")
-    )  # query 5
+    implementations = jobcenter_entries(jobcenter)  # query 5
     groups = []
     for impl in implementations:
-        theme = impl.factor.theme
+        theme = impl.theme
         if not groups or groups[-1]["theme"].pk != theme.pk:
             groups.append({"theme": theme, "items": [], "summary": PublicSummary()})
         groups[-1]["items"].append(impl)
