@@ -12,7 +12,8 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 GEOJSON = Path(settings.BASE_DIR) / "jobcenters" / "data" / "hessen-kreise.geojson"
 MAP_WIDTH = 400
@@ -25,6 +26,11 @@ class DistrictShape:
     name: str
     kind: str  # "Landkreis" or "Kreisfreie Stadt", as in the data file
     path: str  # SVG path data in map coordinates
+
+    @property
+    def path_html(self):
+        """The path escaped for an attribute: escaped once per process, not per request."""
+        return _escaped(self.path)
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,39 @@ def map_geometry(path=GEOJSON):
     return MapGeometry(width=MAP_WIDTH, height=height, shapes=tuple(shapes))
 
 
+@cache
+def _escaped(text):
+    return mark_safe(escape(text))  # noqa: S308 - escaped just now
+
+
+_REGION_LINK = (
+    '<a href="{}" aria-label="{}" class="map-link"><title>{}</title>'
+    '<path d="{}" fill="{}" stroke="#1b1b1b" stroke-width=".6"/></a>\n    '
+)
+_REGION_PLAIN = (
+    '<path d="{}" fill="{}" stroke="#1b1b1b" stroke-width=".6"><title>{}</title></path>\n    '
+)
+
+
+def map_regions(regions):
+    """The district shapes of includes/map.html, a link for each jobcenter's district."""
+    return mark_safe(  # noqa: S308 - each piece comes from format_html
+        "".join(
+            format_html(
+                _REGION_LINK,
+                r["href"],
+                r["label"],
+                r["label"],
+                r["shape"].path_html,
+                r["fill"],
+            )
+            if r["href"]
+            else format_html(_REGION_PLAIN, r["shape"].path_html, r["fill"], r["label"])
+            for r in regions
+        )
+    )
+
+
 def share_class(share):
     """One of five steps of the sequential scale for a share 0–100 (None: no data)."""
     if share is None:
@@ -135,40 +174,41 @@ BAR_OUTLINE = (
 )
 
 
+_BAR_OPEN = (
+    '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+    'aria-hidden="true" focusable="false">'
+)
+_EMPTY_STATUS_BAR = mark_safe(
+    f'{_BAR_OPEN}<rect x=".25" y=".25" width="99.5" height="9.5" '
+    f'fill="{NO_DATA_FILL}" stroke="#505050" stroke-width=".5"/></svg>'
+)
+
+
+# Bars hold only numbers formatted here and the constant fills above, so they are
+# built as plain strings: a page draws one per factor or jobcenter.
 def status_bar(counts):
     """A stacked bar of [(status, n)] as inline SVG; decorative, the counts are shown as text."""
     total = sum(n for _, n in counts)
     if not total:
-        return format_html(
-            '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
-            'aria-hidden="true" focusable="false"><rect x=".25" y=".25" width="99.5" height="9.5" '
-            'fill="{}" stroke="#505050" stroke-width=".5"/></svg>',
-            NO_DATA_FILL,
-        )
+        return _EMPTY_STATUS_BAR
     x = 0.0
     rects = []
     for status, n in counts:
         if not n:
             continue
         width = 100 * n / total
-        rects.append((f"{x:.2f}", f"{width:.2f}", BAR_FILLS[status]))
+        rects.append(
+            f'<rect x="{x:.2f}" width="{width:.2f}" height="10" fill="{BAR_FILLS[status]}"/>'
+        )
         x += width
-    return format_html(
-        '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
-        'aria-hidden="true" focusable="false">{}'
-        f"{BAR_OUTLINE}</svg>",
-        format_html_join("", '<rect x="{}" width="{}" height="10" fill="{}"/>', rects),
-    )
+    return mark_safe(f"{_BAR_OPEN}{''.join(rects)}{BAR_OUTLINE}</svg>")  # noqa: S308
 
 
 def share_bar(share):
     """A single bar for a share 0–100 (None: empty); decorative, the value is shown as text."""
     width = 0 if share is None else max(0.0, min(100.0, share))
-    return format_html(
-        '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
-        'aria-hidden="true" focusable="false"><rect width="100" height="10" fill="#f2f2f2"/>'
-        '<rect width="{}" height="10" fill="{}"/>'
-        f"{BAR_OUTLINE}</svg>",
-        f"{width:.2f}",
-        SHARE_FILLS[4],
+    return mark_safe(  # noqa: S308 - a number and constants
+        f'{_BAR_OPEN}<rect width="100" height="10" fill="#f2f2f2"/>'
+        f'<rect width="{width:.2f}" height="10" fill="{SHARE_FILLS[4]}"/>'
+        f"{BAR_OUTLINE}</svg>"
     )

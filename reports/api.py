@@ -72,7 +72,7 @@ def aggregates(request):
     if params["faktor"] or params["jobcenter"]:
         return _json({"error": str(exports.ONLY_MATRIX_FILTERS)}, status=400)
     at = history.end_of_day(params["stichtag"]) if params["stichtag"] else None
-    by_factor = exports.factor_rows(at=at)
+    by_factor, by_jobcenter, by_theme = exports.aggregate_rows(at=at)
     return _json(
         {
             "meta": exports.meta(
@@ -82,9 +82,7 @@ def aggregates(request):
             ),
             "by_status": exports.status_rows(by_factor),
             "by_factor": exports.to_json_rows(by_factor, exports.FACTOR_COLUMNS),
-            "by_jobcenter": exports.to_json_rows(
-                exports.jobcenter_rows(at=at), exports.JOBCENTER_COLUMNS
-            ),
-            "by_theme": exports.to_json_rows(exports.theme_rows(at=at), exports.THEME_COLUMNS),
+            "by_jobcenter": exports.to_json_rows(by_jobcenter, exports.JOBCENTER_COLUMNS),
+            "by_theme": exports.to_json_rows(by_theme, exports.THEME_COLUMNS),
         }
     )

@@ -28,13 +28,19 @@ def _attachment(response, name, day):
 def open_data(request):
     """Downloads of the public data and the documentation of the JSON API."""
     example = exports.to_json_rows(exports.matrix_rows(limit=1), exports.MATRIX_COLUMNS)
+    factors = Factor.objects.in_catalogue_order().values_list("number", "title")
+    jobcenters = Jobcenter.objects.values_list("name", "district__ags")
     context = {
         "datasets": [
-            {"slug": slug, "title": title, "columns": columns}
+            {"slug": slug, "title": title, "field_rows": exports.field_rows(columns)}
             for slug, (title, columns) in exports.DATASETS.items()
         ],
-        "factors": Factor.objects.in_catalogue_order(),
-        "jobcenters": Jobcenter.objects.select_related("district"),
+        "factor_downloads": exports.matrix_download_items(
+            "faktor", ((f"{number}. {title}", number) for number, title in factors)
+        ),
+        "jobcenter_downloads": exports.matrix_download_items(
+            "jobcenter", ((f"{name} ({ags})", ags) for name, ags in jobcenters)
+        ),
         "stichtage": conditional.stichtage(request),
         "statuses": [(s, s.label, s.icon, s.definition) for s in Status],
         "licence": exports.LICENCE,

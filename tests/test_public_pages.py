@@ -140,6 +140,34 @@ class PublicPageTests(PublicDataMixin, TestCase):
                 for url in sources:
                     self.assertNotIn(".css", url)
 
+    def test_navigation_marks_this_page_and_follows_sign_in_and_language(self):
+        # The navigation and footer are rendered once per variant and reused
+        # (public/templatetags/site_tags.py): whatever was rendered before, each page
+        # marks its own link, and signing in or switching the language changes them.
+        pages = [("public:home", "/"), ("public:matrix", "/matrix/"), ("public:method", None)]
+        pages += [("public:factor_detail", "/faktoren/"), ("public:home", "/")]
+        for name, marked in pages:
+            with self.subTest(name):
+                args = [1] if name == "public:factor_detail" else []
+                html = self.get(name, args).content.decode()
+                marked = marked or reverse(name)
+                self.assertIn(f'href="{marked}" aria-current="page">', html)
+                self.assertEqual(html.count('aria-current="page"'), 1)
+                self.assertIn(f'href="{reverse("admin:login")}"', html)
+                self.assertNotIn(f'href="{reverse("admin:index")}"', html)
+                self.assertIn(">Überblick</a>", html)
+                self.assertIn(">Impressum</a>", html)
+        self.client.force_login(make_user())
+        html = self.get("public:home").content.decode()
+        self.assertIn(f'href="{reverse("admin:index")}"', html)
+        self.assertNotIn(f'href="{reverse("admin:login")}"', html)
+        self.client.logout()
+        self.client.post(reverse("public:set_language"), {"language": "en", "next": "/"})
+        html = self.get("public:home").content.decode()
+        self.assertIn(">Overview</a>", html)
+        self.assertIn(">Imprint</a>", html)
+        self.assertIn('href="/" aria-current="page">', html)
+
     def test_english_switches_html_lang(self):
         self.client.post(reverse("public:set_language"), {"language": "en", "next": "/"})
         for name, args in ALL_PAGES:

@@ -2,9 +2,9 @@
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.html import format_html
 
 from jobcenters.models import Status
+from public.rows import status_badges
 
 register = template.Library()
 
@@ -12,16 +12,7 @@ register = template.Library()
 @register.filter
 def status_badge(value):
     """`<span class="st st-umgesetzt">● implemented</span>`: never colour alone."""
-    try:
-        status = Status(value)
-    except ValueError:
-        return ""
-    return format_html(
-        '<span class="st st-{}"><span aria-hidden="true">{}</span> {}</span>',
-        status.value,
-        status.icon,
-        status.label,
-    )
+    return status_badges().get(value, "")
 
 
 @register.filter
