@@ -9,7 +9,9 @@ primary key, so history and references survive the round-trip unchanged.
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+
+from . import triggers
 
 # Rebuilt by `migrate` on the target (content types, permissions) or not worth
 # keeping (sessions); everything else goes into the backup.
@@ -58,7 +60,7 @@ def import_all(path):
             + ", ".join(occupied)
             + "). Restore only into a freshly migrated database."
         )
-    with transaction.atomic():
+    with transaction.atomic(), triggers.suspended(connection):
         # `seed` may have created the role groups already; the backup has them too.
         Group.objects.all().delete()
         call_command("loaddata", str(path), verbosity=0)

@@ -29,6 +29,8 @@ REGIERUNGSBEZIRK = "Synthetisch"
 NOTE_PREFIX = "[Synthetisch] "
 # Inserts per statement; SQLite allows 999 parameters, and history rows have 19 columns.
 BATCH_SIZE = 2000
+# History rows per INSERT: ~20 columns each stay below SQLite's 32,766 parameters.
+HISTORY_BATCH = 1000
 
 FINAL_STATUS_WEIGHTS = {
     Status.DONE: 32,
@@ -253,12 +255,13 @@ def _history(row, state, when, version, kind):
 
 
 def insert_history(rows):
-    """Insert history rows (dicts by field name) with one prepared statement.
+    """Insert history rows (dicts by field name), HISTORY_BATCH rows per statement.
 
     bulk_create would compile SQL for every value and, on SQLite, send 52 rows
-    per statement; executemany is several times faster for ~280,000 rows.
-    Fields not named in a row take their default, so a field added to the
-    model later needs no change here.
+    per statement. One statement per row (executemany) would fire PostgreSQL's
+    data-version trigger ~280,000 times in one transaction (jobcenters/triggers.py).
+    Fields not named in a row take their default, so a field added to the model
+    later needs no change here.
     """
     fields = [f for f in HistoricalImplementation._meta.concrete_fields if f.name != "history_id"]
     ops = connection.ops
@@ -270,14 +273,18 @@ def insert_history(rows):
     defaults = [None if f.null else f.get_default() for f in fields]
     table = ops.quote_name(HistoricalImplementation._meta.db_table)
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params = [
-        tuple(
+        value
+        for row in rows
+        for value in (
             convert(row[f.name]) if f.name in row else default
             for f, convert, default in zip(fields, converters, defaults, strict=True)
         )
-        for row in rows
     ]
+    per_batch = HISTORY_BATCH * len(fields)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        for start in range(0, len(params), per_batch):
+            batch = params[start : start + per_batch]
+            marks = ", ".join([row_marks] * (len(batch) // len(fields)))
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {marks}", batch)

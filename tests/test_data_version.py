@@ -5,11 +5,12 @@ import gzip
 from datetime import date
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import TestCase
 from django.urls import reverse
 
 from factors.models import Factor, Theme
+from jobcenters import triggers
 from jobcenters.backup import backed_up_models
 from jobcenters.models import (
     DataVersion,
@@ -94,6 +95,14 @@ class TriggerTests(TestCase):
         new_generation, counter = version()
         self.assertNotEqual(new_generation, generation)
         self.assertEqual(counter, 0)
+
+    def test_a_bulk_load_bumps_once_and_leaves_the_triggers_on(self):
+        _generation, before = version()
+        with transaction.atomic(), triggers.suspended(connection):
+            for number in range(3):
+                Theme.objects.update(name=f"Geladen {number}")
+        self.assertGreater(version()[1], before)
+        self.assertBumps(lambda: Theme.objects.update(name="Danach"))
 
     def test_the_version_row_is_not_part_of_a_backup(self):
         # A restored counter could meet keys cached before the restore.
