@@ -2,10 +2,18 @@
 
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from . import conditional, exports, history
-from .forms import ExportParamsForm
+from .forms import ApiMatrixParamsForm, ExportParamsForm
+
+PAGE_OUT_OF_RANGE = _("There is no such page: the data ends before it.")
+
+# Rows per page of /api/v1/matrix: Hesse's 560 rows fit on one page; nationwide
+# (~14,000 rows, 5.7 MB of JSON in one answer) a client pages with ?seite=N, and the
+# whole table stays available as a download on /daten/.
+MATRIX_PAGE_SIZE = 1000
 
 
 def _json(payload, status=200):
@@ -15,8 +23,8 @@ def _json(payload, status=200):
     return response
 
 
-def _form(request):
-    form = ExportParamsForm(request.GET)
+def _form(request, form_class=ExportParamsForm):
+    form = form_class(request.GET)
     if not form.is_valid():
         return form, _json({"error": form.error_text()}, status=400)
     return form, None
@@ -31,7 +39,12 @@ def index(request):
                 "matrix": request.build_absolute_uri(reverse("reports:api_matrix")),
                 "aggregates": request.build_absolute_uri(reverse("reports:api_aggregates")),
             },
-            "parameters": ["stichtag=YYYY-MM-DD", "faktor=N (matrix)", "jobcenter=AGS (matrix)"],
+            "parameters": [
+                "stichtag=YYYY-MM-DD",
+                "faktor=N (matrix)",
+                "jobcenter=AGS (matrix)",
+                f"seite=N (matrix, {MATRIX_PAGE_SIZE} rows per page)",
+            ],
             "documentation": request.build_absolute_uri(reverse("reports:open_data")),
             "licence": exports.LICENCE,
             "attribution": exports.ATTRIBUTION,
@@ -39,25 +52,44 @@ def index(request):
     )
 
 
+def _page_url(request, page):
+    query = request.GET.copy()
+    query["seite"] = page
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
 @conditional.public_data
 def matrix(request):
-    """GET /api/v1/matrix[?stichtag=YYYY-MM-DD][&faktor=N][&jobcenter=AGS]"""
-    form, error = _form(request)
+    """GET /api/v1/matrix[?stichtag=YYYY-MM-DD][&faktor=N][&jobcenter=AGS][&seite=N]"""
+    form, error = _form(request, ApiMatrixParamsForm)
     if error:
         return error
     params = form.cleaned_data
+    page = params["seite"] or 1
     at = history.end_of_day(params["stichtag"]) if params["stichtag"] else None
+    # One row more than a page tells whether another page follows, without a count.
     rows = exports.matrix_rows(
-        at=at, factor_number=params["faktor"], ags=params["jobcenter"] or None
+        at=at,
+        factor_number=params["faktor"],
+        ags=params["jobcenter"] or None,
+        limit=MATRIX_PAGE_SIZE + 1,
+        offset=(page - 1) * MATRIX_PAGE_SIZE,
     )
+    if not rows and page > 1:
+        return _json({"error": str(PAGE_OUT_OF_RANGE)}, status=404)
+    meta = exports.meta(
+        dataset="matrix",
+        as_of=params["stichtag"],
+        last_modified=conditional.last_change(request),
+    )
+    meta["page"] = page
+    meta["page_size"] = MATRIX_PAGE_SIZE
+    meta["next"] = _page_url(request, page + 1) if len(rows) > MATRIX_PAGE_SIZE else None
+    meta["previous"] = _page_url(request, page - 1) if page > 1 else None
     return _json(
         {
-            "meta": exports.meta(
-                dataset="matrix",
-                as_of=params["stichtag"],
-                last_modified=conditional.last_change(request),
-            ),
-            "data": exports.to_json_rows(rows, exports.MATRIX_COLUMNS),
+            "meta": meta,
+            "data": exports.to_json_rows(rows[:MATRIX_PAGE_SIZE], exports.MATRIX_COLUMNS),
         }
     )
 

@@ -120,10 +120,11 @@ def german_status_labels():
         return {value: str(Status(value).label) for value in Status.values}
 
 
-def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None):
+def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None, offset=0):
     """The public matrix as a list of dicts keyed like MATRIX_COLUMNS: one query.
 
-    With `at`, the state as of that moment, computed from the history.
+    With `at`, the state as of that moment, computed from the history; `limit` and
+    `offset` page through it in its order (jobcenter AGS, factor number).
     """
     source = history.snapshot(at) if at else Implementation.objects.all()
     if factor_number is not None:
@@ -134,7 +135,7 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None):
         *_MATRIX_FIELDS.values()
     )
     if limit:
-        source = source[:limit]
+        source = source[offset : offset + limit]
     labels = german_status_labels()
     # One dict literal per row, in MATRIX_COLUMNS order (so to_json_rows copies it
     # whole): a third of the cost of zipping keys, at 14,000 rows nationwide. The names

@@ -43,6 +43,12 @@ class ExportParamsForm(ErrorTextMixin, forms.Form):
     )
 
 
+class ApiMatrixParamsForm(ExportParamsForm):
+    """The matrix endpoint also pages: ?seite=N (1, 2, …)."""
+
+    seite = forms.IntegerField(required=False, min_value=1)
+
+
 # ISO (what <input type="date"> sends) and German, whatever the interface language.
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 

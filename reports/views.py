@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from factors.models import Factor
 from jobcenters.models import Jobcenter, Status
 
-from . import conditional, exports, history
+from . import api, conditional, exports, history
 from . import dashboard as dashboard_data
 from .forms import DashboardForm, ExportParamsForm
 from .xlsx import XLSX_CONTENT_TYPE, dashboard_workbook
@@ -47,6 +47,7 @@ def open_data(request):
         "attribution": exports.ATTRIBUTION,
         "example": exports.to_json({"data": example}) if example else "",
         "last_change": conditional.last_change(request),
+        "page_size": api.MATRIX_PAGE_SIZE,
     }
     return render(request, "reports/open_data.html", context)
 

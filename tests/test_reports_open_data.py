@@ -4,6 +4,7 @@ import csv
 import io
 import json
 from datetime import date, timedelta
+from unittest import mock
 
 from django.test import TestCase
 from django.urls import reverse
@@ -204,6 +205,32 @@ class DownloadFormatTests(OpenDataTestCase):
         self.assertEqual(status[("Jobcenter B", 2)]["progress"], 45)
         before = json.loads(self.client.get(API_MATRIX, {"stichtag": "2026-01-01"}).content)
         self.assertEqual(before["data"], [])
+
+    def test_matrix_api_pages_through_every_row_once(self):
+        everything = json.loads(self.client.get(json_url("matrix")).content)["data"]
+        with mock.patch("reports.api.MATRIX_PAGE_SIZE", 4):
+            first = json.loads(self.client.get(API_MATRIX).content)
+            self.assertEqual((first["meta"]["page"], first["meta"]["page_size"]), (1, 4))
+            self.assertIsNone(first["meta"]["previous"])
+            self.assertTrue(first["meta"]["next"].endswith(f"{API_MATRIX}?seite=2"))
+            second = json.loads(self.client.get(API_MATRIX, {"seite": 2}).content)
+            self.assertIsNone(second["meta"]["next"])
+            self.assertTrue(second["meta"]["previous"].endswith("?seite=1"))
+            self.assertEqual(first["data"] + second["data"], everything)
+            # Filters stay in the links.
+            filtered = json.loads(self.client.get(API_MATRIX, {"faktor": 1}).content)
+            self.assertIsNone(filtered["meta"]["next"])
+            beyond = self.client.get(API_MATRIX, {"seite": 3})
+            self.assertEqual(beyond.status_code, 404)
+            self.assertIn("error", json.loads(beyond.content))
+        self.assertEqual(self.client.get(API_MATRIX, {"seite": 0}).status_code, 400)
+        self.assertEqual(self.client.get(API_MATRIX, {"seite": "zwei"}).status_code, 400)
+
+    def test_matrix_api_links_keep_the_filters(self):
+        with mock.patch("reports.api.MATRIX_PAGE_SIZE", 1):
+            payload = json.loads(self.client.get(API_MATRIX, {"faktor": 2}).content)
+        self.assertIn("faktor=2", payload["meta"]["next"])
+        self.assertIn("seite=2", payload["meta"]["next"])
 
     def test_aggregates_api(self):
         payload = json.loads(self.client.get(API_AGGREGATES).content)
