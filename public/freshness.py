@@ -156,11 +156,16 @@ def _compress(body):
     return gzip.compress(body, compresslevel=level, mtime=0)
 
 
-def _from_cache(request, entry):
-    """A response from a cached (status, headers, gzip body), compressed if accepted."""
+def _from_cache(request, entry, plain=None):
+    """A response from a cached (status, headers, gzip body), compressed if accepted.
+
+    `plain` is the uncompressed body when the caller has it (just rendered).
+    """
     status, headers, body = entry
     compressed = bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
-    response = HttpResponse(body if compressed else gzip.decompress(body), status=status)
+    if not compressed:
+        body = plain if plain is not None else gzip.decompress(body)
+    response = HttpResponse(body, status=status)
     for name, value in headers:
         response[name] = value
     if compressed:
@@ -192,17 +197,15 @@ def cached_by(etag_func):
                 ).hexdigest()
             )
             entry = cache.get(key)
-            if entry is None:
-                response = view(request, *args, **kwargs)
-                if response.status_code not in (200, 400, 404) or response.streaming:
-                    return response
-                entry = (
-                    response.status_code,
-                    list(response.items()),
-                    _compress(response.content),
-                )
-                cache.set(key, entry, PAGE_CACHE_SECONDS)
-            return _from_cache(request, entry)
+            if entry is not None:
+                return _from_cache(request, entry)
+            response = view(request, *args, **kwargs)
+            if response.status_code not in (200, 400, 404) or response.streaming:
+                return response
+            entry = (response.status_code, list(response.items()), _compress(response.content))
+            cache.set(key, entry, PAGE_CACHE_SECONDS)
+            # The same response a later visitor gets from the cache.
+            return _from_cache(request, entry, plain=response.content)
 
         return wrapper
 
