@@ -407,27 +407,12 @@ def _ms(text):
     return float(match.group(1)) * UNITS[match.group(2)] if match else None
 
 
-def wrk(port, path, *, seconds, connections=8, cookie=None, script=None):
-    argv = [
-        "wrk",
-        "-t2",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "--latency",
-        "--timeout",
-        "30s",
-        # As every browser does; cached pages are kept compressed and sent as they are.
-        "-H",
-        "Accept-Encoding: gzip",
-    ]
-    if cookie:
-        argv += ["-H", f"Cookie: {cookie}"]
-    if script:
-        argv += ["-s", str(script)]
-    argv.append(f"http://{HOST}:{port}{path}")
-    began = time.monotonic()
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    text = done.stdout
+# As every browser does; cached pages are kept compressed and sent as they are.
+BROWSER_HEADERS = ["-H", "Accept-Encoding: gzip"]
+
+
+def wrk_summary(text):
+    """req/s, p50/p99 ms, requests and errors (non-2xx/3xx + socket) from wrk's output."""
     result = {"rps": None, "p50_ms": None, "p99_ms": None, "requests": 0, "errors": 0}
     if m := re.search(r"Requests/sec:\s+([\d.]+)", text):
         result["rps"] = float(m.group(1))
@@ -437,10 +422,32 @@ def wrk(port, path, *, seconds, connections=8, cookie=None, script=None):
         result["p99_ms"] = _ms(m.group(1))
     if m := re.search(r"(\d+) requests in", text):
         result["requests"] = int(m.group(1))
-    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text):
-        result["errors"] += int(m.group(1))
-    if m := re.search(r"Socket errors: (.*)", text):
-        result["errors"] += sum(int(x) for x in re.findall(r"\d+", m.group(1)))
+    for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors: (.*)"):
+        if m := re.search(pattern, text):
+            result["errors"] += sum(int(x) for x in re.findall(r"\d+", m.group(1)))
+    return result
+
+
+def wrk(port, path, *, seconds, connections=8, cookie=None, script=None):
+    argv = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "30s",
+        *BROWSER_HEADERS,
+    ]
+    if cookie:
+        argv += ["-H", f"Cookie: {cookie}"]
+    if script:
+        argv += ["-s", str(script)]
+    argv.append(f"http://{HOST}:{port}{path}")
+    began = time.monotonic()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    text = done.stdout
+    result = wrk_summary(text)
     result["wall_s"] = round(time.monotonic() - began, 2)
     if done.returncode != 0 or result["rps"] is None:
         result["wrk_failed"] = (done.stderr or text)[-500:]
@@ -723,8 +730,7 @@ def run_load(args, password=None):
             "--latency",
             "--timeout",
             "10s",
-            "-H",
-            "Accept-Encoding: gzip",
+            *BROWSER_HEADERS,
             "-s",
             str(BENCH / "rotate.lua"),
             f"http://{HOST}:{server.port}/",
@@ -737,19 +743,7 @@ def run_load(args, password=None):
         rss = server.worker_rss_mb()
     finally:
         server.stop()
-    text = done.stdout
-    public_result = {"rps": None, "p50_ms": None, "p99_ms": None, "errors": 0, "requests": 0}
-    if m := re.search(r"Requests/sec:\s+([\d.]+)", text):
-        public_result["rps"] = float(m.group(1))
-    if m := re.search(r"^\s+50%\s+(\S+)", text, re.M):
-        public_result["p50_ms"] = _ms(m.group(1))
-    if m := re.search(r"^\s+99%\s+(\S+)", text, re.M):
-        public_result["p99_ms"] = _ms(m.group(1))
-    if m := re.search(r"(\d+) requests in", text):
-        public_result["requests"] = int(m.group(1))
-    for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors: (.*)"):
-        if m := re.search(pattern, text):
-            public_result["errors"] += sum(int(x) for x in re.findall(r"\d+", m.group(1)))
+    public_result = wrk_summary(done.stdout)
     saves = sorted((s for e in staff for s in e.saves), key=lambda s: s[2])
     tokens = [token for token, _row, _t in saves]
     rejected = [t for e in staff for t in e.rejected]
@@ -784,7 +778,7 @@ def run_load(args, password=None):
         "checked": sum(e.checked for e in staff),
         "staff_p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else None,
         "rss_mb": rss,
-        "wrk_output": text[-1500:],
+        "wrk_output": done.stdout[-1500:],
     }
     (OUT / "load.json").write_text(json.dumps(result, indent=1))
     log(

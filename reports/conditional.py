@@ -8,20 +8,11 @@ cached download.
 
 from public.freshness import data_state, public_page
 
-from .models import Stichtag
-
 
 def last_change(request, *args, **kwargs):
     """When the data last changed (the Last-Modified header's time); no extra query."""
     return data_state(request).changed_at
 
 
-def stichtage(request):
-    """The Stichtage, read once per request."""
-    if not hasattr(request, "_kjc_stichtage"):
-        request._kjc_stichtage = list(Stichtag.objects.all())
-    return request._kjc_stichtage
-
-
+# The open-data page, the downloads and the API: one decorator, as for public pages.
 public_data = public_page
-open_data_page = public_page

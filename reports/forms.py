@@ -53,45 +53,32 @@ class ApiMatrixParamsForm(ExportParamsForm):
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 
 
-class DashboardForm(ErrorTextMixin, forms.Form):
-    as_of = forms.DateField(
-        label=_("State as of"),
+def _past_date_field(label, **kwargs):
+    """An optional date picker, ISO or German, not in the future."""
+    return forms.DateField(
+        label=label,
         required=False,
         input_formats=DATE_FORMATS,
         validators=[_not_in_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Empty means today."),
+        **kwargs,
     )
+
+
+class DashboardForm(ErrorTextMixin, forms.Form):
+    as_of = _past_date_field(_("State as of"), help_text=_("Empty means today."))
     stale_months = forms.IntegerField(
         label=_("Stale after (months)"),
         required=False,
         min_value=1,
         max_value=120,
     )
-    since = forms.DateField(
-        label=_("Changes since"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        validators=[_not_in_future],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    since = _past_date_field(_("Changes since"))
     trend_months = forms.IntegerField(
         label=_("Trend over (months)"), required=False, min_value=2, max_value=MAX_TREND_MONTHS
     )
-    a = forms.DateField(
-        label=_("Compare date A"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        validators=[_not_in_future],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    b = forms.DateField(
-        label=_("with date B"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        validators=[_not_in_future],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    a = _past_date_field(_("Compare date A"))
+    b = _past_date_field(_("with date B"))
 
     def values(self, *, previous_stichtag=None):
         """The valid parameters, with defaults for those missing or invalid."""

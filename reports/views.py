@@ -12,6 +12,7 @@ from jobcenters.models import Jobcenter, Status
 from . import api, conditional, exports, history
 from . import dashboard as dashboard_data
 from .forms import DashboardForm, ExportParamsForm
+from .models import Stichtag
 from .xlsx import XLSX_CONTENT_TYPE, dashboard_workbook
 
 
@@ -24,7 +25,7 @@ def _attachment(response, name, day):
     return response
 
 
-@conditional.open_data_page
+@conditional.public_data
 def open_data(request):
     """Downloads of the public data and the documentation of the JSON API."""
     example = exports.to_json_rows(exports.matrix_rows(limit=1), exports.MATRIX_COLUMNS)
@@ -41,7 +42,7 @@ def open_data(request):
         "jobcenter_downloads": exports.matrix_download_items(
             "jobcenter", ((f"{name} ({ags})", ags) for name, ags in jobcenters)
         ),
-        "stichtage": conditional.stichtage(request),
+        "stichtage": list(Stichtag.objects.all()),
         "statuses": [(s, s.label, s.icon, s.definition) for s in Status],
         "licence": exports.LICENCE,
         "attribution": exports.ATTRIBUTION,
