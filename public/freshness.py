@@ -15,16 +15,23 @@ settings, so a deploy, a language switch or midnight never serve an outdated pag
 import functools
 import gzip
 import hashlib
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.db import DatabaseError
+from django.dispatch import receiver
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.functional import cached_property
+from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
@@ -53,6 +60,8 @@ CODE_SOURCES = [
     ("kjc", {".py"}),
 ]
 
+logger = logging.getLogger(__name__)
+
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
@@ -70,9 +79,33 @@ def code_version():
     return digest.hexdigest()[:12]
 
 
-def _viewer(request):
+# Settings that a page shows (the operator's details) or that shape it (what counts as
+# stale): joined once per process, and again whenever one of them is changed (tests).
+PAGE_SETTINGS = [
+    "KJC_OPERATOR_NAME",
+    "KJC_OPERATOR_ADDRESS",
+    "KJC_OPERATOR_EMAIL",
+    "KJC_OPERATOR_PHONE",
+    "KJC_STALE_MONTHS",
+]
+
+
+@functools.cache
+def _deployment():
+    """The code version and the page settings: the same for every request of a process."""
+    return "|".join([code_version(), *(str(getattr(settings, name)) for name in PAGE_SETTINGS)])
+
+
+@receiver(setting_changed)
+def _forget_deployment(setting, **kwargs):
+    if setting in PAGE_SETTINGS:
+        _deployment.cache_clear()
+
+
+def _viewer(request, language=None):
     """Everything but the data that shapes a page; no query.
 
+    `language` is the one the request will be answered in; by default the active one.
     A signed-in page carries the session's expiry for the idle warning
     (includes/session_timeout.html), so it must not be answered with an older copy.
     """
@@ -81,19 +114,8 @@ def _viewer(request):
         session = f"1:{user.pk}:{request.session.get('kjc_expires_at', '')}"
     else:
         session = "0"
-    return "|".join(
-        [
-            code_version(),
-            translation.get_language() or "",
-            session,
-            timezone.localdate().isoformat(),
-            settings.KJC_OPERATOR_NAME,
-            settings.KJC_OPERATOR_ADDRESS,
-            settings.KJC_OPERATOR_EMAIL,
-            settings.KJC_OPERATOR_PHONE,
-            str(settings.KJC_STALE_MONTHS),
-        ]
-    )
+    language = language or translation.get_language() or ""
+    return f"{_deployment()}|{language}|{session}|{timezone.localdate().isoformat()}"
 
 
 def _weak_etag(key):
@@ -103,12 +125,12 @@ def _weak_etag(key):
 
 
 class DataState:
-    """The data version as one request sees it: read once, shared by validators and page."""
+    """The data version as one request sees it: read once, shared by cache and validators."""
 
-    def __init__(self, request):
+    def __init__(self):
         generation, counter, changed_at = DataVersion.objects.current()
+        self.version = f"{generation}:{counter}"
         self.changed_at = changed_at
-        self.etag = _weak_etag(f"{_viewer(request)}|{generation}:{counter}")
 
     @cached_property
     def latest(self):
@@ -120,12 +142,12 @@ def data_state(request):
     """The request's DataState (one primary-key query, the first time only)."""
     state = getattr(request, "_kjc_data_state", None)
     if state is None:
-        state = request._kjc_data_state = DataState(request)
+        state = request._kjc_data_state = DataState()
     return state
 
 
 def _etag(request, *args, **kwargs):
-    return data_state(request).etag
+    return _weak_etag(f"{_viewer(request)}|{data_state(request).version}")
 
 
 # HTTP dates have whole seconds. Until the second of the latest change has passed (with
@@ -150,77 +172,148 @@ def _static_etag(request, *args, **kwargs):
 # Browsers may keep a page but must ask again each time, so a save shows at once.
 _revalidate = cache_control(no_cache=True)
 
+# What PageCacheMiddleware needs to know of a view: does its page show data?
+DATA, STATIC = "data", "static"
+
+
+def public_page(view):
+    """GET/HEAD only (405 otherwise), ETag/Last-Modified from the data version, 304 on a
+    match; anonymous visitors are answered from the page cache (PageCacheMiddleware)."""
+    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
+    wrapped = require_safe(_revalidate(conditional))
+    wrapped.page_cache = DATA
+    return wrapped
+
+
+def static_page(view):
+    """Like public_page for pages that show no data: the ETag needs no query."""
+    wrapped = require_safe(_revalidate(condition(etag_func=_static_etag)(view)))
+    wrapped.page_cache = STATIC
+    return wrapped
+
 
 def _compress(body):
     level = GZIP_DENSE_LEVEL if len(body) >= GZIP_BIG_BODY else GZIP_FAST_LEVEL
     return gzip.compress(body, compresslevel=level, mtime=0)
 
 
-def _from_cache(request, entry, plain=None):
-    """A response from a cached (status, headers, gzip body), compressed if accepted.
+class CachedPage(NamedTuple):
+    status: int
+    headers: list  # [(name, value)] as the whole middleware stack left them
+    gzip_body: bytes
+
+
+def _from_cache(request, page, plain=None):
+    """A response from a CachedPage, compressed if accepted.
 
     `plain` is the uncompressed body when the caller has it (just rendered).
     """
-    status, headers, body = entry
     compressed = bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
-    if not compressed:
-        body = plain if plain is not None else gzip.decompress(body)
-    response = HttpResponse(body, status=status)
-    for name, value in headers:
-        response[name] = value
+    body = page.gzip_body if compressed else plain or gzip.decompress(page.gzip_body)
+    response = HttpResponse(body, status=page.status)
+    for name, value in page.headers:
+        response.headers[name] = value
     if compressed:
-        response["Content-Encoding"] = "gzip"
-    patch_vary_headers(response, ["Accept-Encoding"])
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(body))
     return response
 
 
-def cached_by(etag_func):
-    """Serve anonymous visitors a response rendered before for the very same ETag.
+def _cache_get(key):
+    """The cached page, or None also when the cache is unreachable: pages then render."""
+    try:
+        return cache.get(key)
+    except Exception:  # any backend's connection error; the page is still answered
+        logger.warning("Page cache unreachable; rendering %s", key, exc_info=True)
+        return None
 
-    With the full path and query string the ETag keys the cache, so invalidation is
-    exact: nothing is ever looked up under an outdated key. The view's own headers
-    (content type, download name, CORS) are kept with the body; middleware adds the
-    rest anew. Bodies are kept gzip-compressed: smaller in the cache and sent as they
-    are to every client that accepts gzip (all browsers do).
+
+def _cache_set(key, page):
+    try:
+        cache.set(key, page, PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Page cache unreachable; not storing %s", key, exc_info=True)
+
+
+class PageCacheMiddleware:
+    """Answers anonymous GET/HEAD of the public pages, open data and API from the cache,
+    before sessions, language, CSRF, authentication and the view run.
+
+    The key holds the data version (one primary-key query; none for pages without
+    data), the absolute URL, the language the request would be answered in and
+    everything else that shapes a page (_viewer), so invalidation is exact: a save is
+    visible on the very next request. Stored is the response as the rest of the stack
+    left it, with every header those middleware add (CSP, frame options, language,
+    Vary); the security middleware sits outside and adds its headers on every answer.
+    Only visitors without a session or messages are served this way: their pages
+    are the same bytes for everyone. Bodies are kept gzip-compressed, smaller in the
+    cache and sent as they are to every client that accepts gzip (all browsers do).
     """
 
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.user.is_authenticated:
-                return view(request, *args, **kwargs)
-            etag = etag_func(request, *args, **kwargs)
-            key = (
-                "page:"
-                + hashlib.sha1(
-                    f"{etag}|{request.get_full_path()}".encode(), usedforsecurity=False
-                ).hexdigest()
-            )
-            entry = cache.get(key)
-            if entry is not None:
-                return _from_cache(request, entry)
-            response = view(request, *args, **kwargs)
-            if response.status_code not in (200, 400, 404) or response.streaming:
+    # Cookies that do not make a visitor's page their own (the language is in the key).
+    NEUTRAL_COOKIES = frozenset({settings.LANGUAGE_COOKIE_NAME, settings.CSRF_COOKIE_NAME})
+    STORED_STATUSES = frozenset({200, 400, 404})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        kind = self._page_kind(request)
+        if kind is None:
+            return self.get_response(request)
+        try:
+            key = self._key(request, kind)
+        except DatabaseError:  # the stack below answers an outage with its 503 page
+            return self.get_response(request)
+        page = _cache_get(key)
+        if page is None:
+            response = self.get_response(request)
+            if not self._storable(response):
                 return response
-            entry = (response.status_code, list(response.items()), _compress(response.content))
-            cache.set(key, entry, PAGE_CACHE_SECONDS)
+            patch_vary_headers(response, ["Accept-Encoding"])
+            page = CachedPage(
+                response.status_code,
+                [item for item in response.items() if item[0] != "Content-Length"],
+                _compress(response.content),
+            )
+            _cache_set(key, page)
             # The same response a later visitor gets from the cache.
-            return _from_cache(request, entry, plain=response.content)
+            return _from_cache(request, page, plain=response.content)
+        response = _from_cache(request, page)
+        if kind == DATA and "Last-Modified" not in response:
+            # Withheld while the change was fresh (_last_modified); it may have settled.
+            last_modified = _last_modified(request)
+            if last_modified:
+                response.headers["Last-Modified"] = http_date(last_modified.timestamp())
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified")),
+            response=response,
+        )
 
-        return wrapper
+    def _page_kind(self, request):
+        if request.method not in ("GET", "HEAD") or not self.NEUTRAL_COOKIES.issuperset(
+            request.COOKIES
+        ):
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        return getattr(match.func, "page_cache", None)
 
-    return decorator
+    def _key(self, request, kind):
+        # The language LocaleMiddleware will choose (the site has no language prefixes).
+        language = translation.get_language_from_request(request)
+        data = data_state(request).version if kind == DATA else ""
+        key = f"{_viewer(request, language)}|{data}|{request.build_absolute_uri()}"
+        return "page:" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
 
-
-def public_page(view):
-    """GET/HEAD only (405 otherwise), with ETag/Last-Modified, 304 on a match, cached."""
-    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(
-        cached_by(_etag)(view)
-    )
-    return require_safe(_revalidate(conditional))
-
-
-def static_page(view):
-    """Like public_page for pages that show no data: the ETag needs no query."""
-    cached = cached_by(_static_etag)(view)
-    return require_safe(_revalidate(condition(etag_func=_static_etag)(cached)))
+    def _storable(self, response):
+        return (
+            response.status_code in self.STORED_STATUSES
+            and not response.streaming
+            and not response.cookies  # e.g. messages read and cleared: this visitor's page
+            and "Content-Encoding" not in response
+        )

@@ -1,10 +1,17 @@
 """Rendered public pages are cached per data state; a change shows on the very next request."""
 
+from datetime import timedelta
+from unittest import mock
+
+from django.conf import settings
+from django.contrib.messages import INFO
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.test import TestCase, override_settings
+from django.test import Client, RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
-from jobcenters.models import Implementation, Status
+from jobcenters.models import DataVersion, Implementation, Status
 from jobcenters.services import update_implementation
 
 from .factories import make_catalogue, make_jobcenter, make_user
@@ -84,3 +91,108 @@ class PageCacheTests(TestCase):
         with override_settings(KJC_OPERATOR_NAME="Geschäftsstelle der KJC Hessen"):
             self.assertContains(self.client.get(url), "Geschäftsstelle der KJC Hessen")
         self.assertNotContains(self.client.get(url), "Geschäftsstelle der KJC Hessen")
+
+
+class EarlyAnswerTests(TestCase):
+    """PageCacheMiddleware answers before sessions, language, CSRF and the view: a page
+    from the cache must carry what the whole stack would have added, and only reach
+    visitors whose page is everyone's page."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_catalogue(factors=2)
+        make_jobcenter(name="Jobcenter Frühe Antwort")
+        cls.editor = make_user("frueh")
+
+    def setUp(self):
+        cache.clear()
+
+    def test_a_page_from_the_cache_has_every_header_of_a_rendered_one(self):
+        for url in (reverse("public:matrix"), reverse("public:imprint"), "/api/v1/matrix"):
+            with self.subTest(url):
+                rendered = self.client.get(url)
+                served = self.client.get(url)
+                self.assertEqual(served.content, rendered.content)
+                self.assertEqual(dict(served.headers), dict(rendered.headers))
+                for header in (
+                    "Content-Security-Policy",
+                    "X-Frame-Options",
+                    "Permissions-Policy",
+                    "Referrer-Policy",
+                    "X-Content-Type-Options",
+                    "Content-Language",
+                    "ETag",
+                ):
+                    self.assertIn(header, served.headers)
+                self.assertEqual(served["Content-Length"], str(len(served.content)))
+                self.assertIn("Accept-Encoding", served["Vary"])
+
+    def test_hits_cost_the_data_version_or_nothing_and_answer_304(self):
+        for url, queries in ((reverse("public:jobcenter_list"), 1), (reverse("public:method"), 0)):
+            with self.subTest(url):
+                etag = self.client.get(url)["ETag"]
+                with self.assertNumQueries(queries):
+                    self.assertEqual(self.client.get(url).status_code, 200)
+                with self.assertNumQueries(queries):
+                    response = self.client.get(url, headers={"if-none-match": etag})
+                self.assertEqual(response.status_code, 304)
+                self.assertEqual(response.content, b"")
+
+    def test_last_modified_is_added_once_the_change_has_settled(self):
+        url = reverse("public:matrix")
+        self.assertNotIn("Last-Modified", self.client.get(url))  # the data is seconds old
+        settled = DataVersion.objects.current()[2] + timedelta(seconds=5)
+        with mock.patch("public.freshness.timezone.now", return_value=settled):
+            response = self.client.get(url)
+            self.assertIn("Last-Modified", response)
+            again = self.client.get(url, headers={"if-modified-since": response["Last-Modified"]})
+        self.assertEqual(again.status_code, 304)
+
+    def test_signed_in_visitors_get_their_own_page(self):
+        url = reverse("public:home")
+        self.client.get(url)  # cached for everyone
+        self.client.force_login(self.editor)
+        self.assertContains(self.client.get(url), "session-timeout")
+
+    def test_a_waiting_message_reaches_its_visitor_only(self):
+        url = reverse("public:home")
+        self.client.get(url)  # cached for everyone
+        storage = CookieStorage(RequestFactory().get(url))
+        visitor = Client()
+        visitor.cookies["messages"] = storage._encode([Message(INFO, "Nur für Sie")])
+        self.assertContains(visitor.get(url), "Nur für Sie")
+        # Shown once, the message is cleared with a cookie: that page is not cached.
+        self.assertNotContains(self.client.get(url), "Nur für Sie")
+        self.assertNotContains(visitor.get(url), "Nur für Sie")
+
+    def test_an_unknown_host_is_refused_even_when_the_page_is_cached(self):
+        url = reverse("public:matrix")
+        self.client.get(url)
+        response = Client(raise_request_exception=False).get(url, HTTP_HOST="evil.example")
+        self.assertEqual(response.status_code, 400)
+
+    @override_settings(SECURE_SSL_REDIRECT=True)
+    def test_plain_http_is_redirected_before_the_cache(self):
+        url = reverse("public:matrix")
+        self.client.get(url, secure=True)
+        self.assertEqual(self.client.get(url).status_code, 301)
+        self.assertEqual(self.client.get(url, secure=True).status_code, 200)
+
+    def test_the_language_is_chosen_as_the_rest_of_the_stack_would(self):
+        url = reverse("public:method")
+        english = self.client.get(url, headers={"accept-language": "en"})
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+        german = self.client.get(url, headers={"accept-language": "en"})  # the cookie wins
+        self.assertEqual(english["Content-Language"], "en")
+        self.assertEqual(german["Content-Language"], "de")
+        self.assertContains(german, '<html lang="de"')
+
+    def test_an_unreachable_cache_only_costs_speed(self):
+        url = reverse("public:matrix")
+        with (
+            mock.patch.object(cache, "get", side_effect=ConnectionError("cache down")),
+            mock.patch.object(cache, "set", side_effect=ConnectionError("cache down")),
+            self.assertLogs("public.freshness", "WARNING"),
+        ):
+            self.assertEqual(self.client.get(url).status_code, 200)
+            self.assertEqual(self.client.get(url).status_code, 200)
