@@ -146,6 +146,9 @@ class Status(models.TextChoices):
         return STATUS_DEFINITIONS[self]
 
 
+STATUS_VALUES = tuple(Status.values)
+
+
 # Shapes, not colours alone, tell the statuses apart (WCAG 1.4.1).
 STATUS_ICONS = {
     Status.NOT_REPORTED: "?",
@@ -277,10 +280,11 @@ class ImplementationQuerySet(models.QuerySet):
     def _summary_by(self, key):
         """Counts per status for each value of `key`, pivoted from one grouped query."""
         summary = {}
-        rows = self.order_by().values(key, "status").annotate(n=Count("pk"))
-        for row in rows:
-            counts = summary.setdefault(row[key], StatusSummary())
-            counts.add(row["status"], row["n"])
+        for value, status, n in self.order_by().values_list(key, "status").annotate(n=Count("pk")):
+            counts = summary.get(value)
+            if counts is None:
+                counts = summary[value] = StatusSummary()
+            counts.add(status, n)
         return summary
 
     def summary_by_factor(self):
@@ -304,7 +308,9 @@ class StatusSummary:
     """
 
     def __init__(self, counts=None):
-        self.counts = dict.fromkeys(Status.values, 0)
+        # STATUS_VALUES, not Status.values: that builds a new list on every access, and
+        # the reports make a summary per jobcenter and factor (~14,000 nationwide).
+        self.counts = dict.fromkeys(STATUS_VALUES, 0)
         for status, n in (counts or {}).items():
             self.add(status, n)
 

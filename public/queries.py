@@ -8,7 +8,14 @@ from typing import NamedTuple
 from django.db.models import Count, Exists, Max, Q
 
 from factors.models import Factor, Theme
-from jobcenters.models import District, Implementation, Jobcenter, Status, StatusSummary
+from jobcenters.models import (
+    STATUS_VALUES,
+    District,
+    Implementation,
+    Jobcenter,
+    Status,
+    StatusSummary,
+)
 
 # Most advanced first: the order of legends, bars and headline figures.
 STATUS_ORDER = [
@@ -21,22 +28,13 @@ STATUS_ORDER = [
 ]
 
 
-STATUS_VALUES = tuple(Status.values)
-
-
 class PublicSummary(StatusSummary):
     """Status counts of a group plus what the public pages show beside them."""
 
     def __init__(self):
-        # Not super().__init__(): Status.values is rebuilt on every access, and the
-        # large pages make hundreds of these.
-        self.counts = dict.fromkeys(STATUS_VALUES, 0)
+        super().__init__()
         self.demo = 0
         self.latest = None
-
-    def add_row(self, row):
-        self.add(row["status"], row["n"])
-        self.demo += row["demo"]
 
     @property
     def ordered_counts(self):
@@ -54,14 +52,16 @@ def summaries_by(queryset, key, *, latest=True):
     queryset = queryset.order_by()
     if latest:
         return _summaries_with_latest(queryset, key)
-    rows = queryset.values(key, "status").annotate(
-        n=Count("pk"), demo=Count("pk", filter=Q(is_demo=True))
-    )
-    for row in rows:
-        summary = result.get(row[key])
+    # Grouped by the demo flag too rather than counting demo rows with a filtered
+    # aggregate: at most twice the rows, and half the cost of building the query.
+    rows = queryset.values_list(key, "status", "is_demo").annotate(n=Count("pk"))
+    for value, status, demo, n in rows:
+        summary = result.get(value)
         if summary is None:
-            summary = result[row[key]] = PublicSummary()
-        summary.add_row(row)
+            summary = result[value] = PublicSummary()
+        summary.add(status, n)
+        if demo:
+            summary.demo += n
     return result
 
 

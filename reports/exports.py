@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
-from jobcenters.models import Implementation, Jobcenter, Status, StatusSummary
+from jobcenters.models import STATUS_VALUES, Implementation, Jobcenter, Status, StatusSummary
 from public.rows import html_join
 
 from . import history
@@ -173,7 +173,6 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None, offset=0):
     ]
 
 
-_STATUS_VALUES = tuple(Status.values)  # Status.values builds a new list on every access
 _NO_ROWS = StatusSummary()
 
 
@@ -182,7 +181,7 @@ def _summary_fields(summary):
     total = sum(counts.values())
     applicable = total - counts[Status.NOT_APPLICABLE]
     return {
-        **{f"count_{s}": counts[s] for s in _STATUS_VALUES},
+        **{f"count_{s}": counts[s] for s in STATUS_VALUES},
         "total": total,
         "applicable": applicable,
         "reported": total - counts[Status.NOT_REPORTED],
