@@ -4,6 +4,7 @@ from datetime import date
 from io import StringIO
 
 from django.core.management import CommandError, call_command
+from django.db.models import Max
 from django.test import TestCase
 from django.utils import translation
 
@@ -49,7 +50,10 @@ class ImportCatalogueTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.factors = make_catalogue(factors=35, themes=2)
-        cls.known_theme = make_theme(name="Sprache", number=7, order=3)
+        # A number the catalogue's themes do not have: theirs come from the factories'
+        # process-wide counter, so a fixed number collided when other tests ran first.
+        free = Theme.objects.aggregate(highest=Max("number"))["highest"] + 1
+        cls.known_theme = make_theme(name="Sprache", number=free, order=3)
         cls.jobcenter = make_jobcenter(name="Jobcenter A")
         row = Implementation.objects.get(jobcenter=cls.jobcenter, factor__number=4)
         cls.reported = update_implementation(
