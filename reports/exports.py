@@ -7,6 +7,7 @@ list), so internal notes, evidence links and user names cannot reach an export b
 import csv
 import io
 import json
+import operator
 from dataclasses import dataclass
 from functools import cache
 
@@ -336,12 +337,15 @@ DATASET_ROWS = {
 
 
 def _converters(columns, *, excel=False, for_json=False):
-    """One function per column turning a value into its JSON or CSV form.
+    """Per column, the function turning a value into its JSON or CSV form, or None where
+    the value goes out as it is (text, numbers; None, which the csv module writes as "").
 
-    Built once per response: the time zone is looked up once, not once per cell.
+    Built once per response: the time zone is looked up once, not once per cell, and
+    each distinct date or time is formatted once (a status's time repeats a lot).
     """
     tz = timezone.get_current_timezone()
 
+    @cache
     def datetime_(value):
         if value is None:
             return None if for_json else ""
@@ -350,6 +354,7 @@ def _converters(columns, *, excel=False, for_json=False):
             return local.strftime("%d.%m.%Y %H:%M")
         return local.isoformat(timespec="seconds")
 
+    @cache
     def date_(value):
         if value is None:
             return None if for_json else ""
@@ -370,15 +375,10 @@ def _converters(columns, *, excel=False, for_json=False):
             return "ja" if value else "nein"
         return "true" if value else "false"
 
-    def plain(value):
-        if value is None and not for_json:
-            return ""
-        return value
-
     if for_json:  # text, numbers, booleans and None pass unchanged: no call per cell
         return [(c.key, {"datetime": datetime_, "date": date_}.get(c.kind)) for c in columns]
     kinds = {"datetime": datetime_, "date": date_, "float": float_, "bool": bool_}
-    return [(c.key, kinds.get(c.kind, plain)) for c in columns]
+    return [(c.key, kinds.get(c.kind)) for c in columns]
 
 
 def to_json_rows(rows, columns):
@@ -404,9 +404,23 @@ def to_csv(rows, columns, *, excel=False):
     if excel:
         out.write("\ufeff")
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow([c.key for c in columns])
-    converters = _converters(columns, excel=excel)
-    writer.writerows([convert(row[key]) for key, convert in converters] for row in rows)
+    keys = [c.key for c in columns]
+    writer.writerow(keys)
+    pick = operator.itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+    converted = [
+        (index, convert)
+        for index, (_key, convert) in enumerate(_converters(columns, excel=excel))
+        if convert
+    ]
+
+    def records():
+        for row in rows:
+            record = list(pick(row))
+            for index, convert in converted:
+                record[index] = convert(record[index])
+            yield record
+
+    writer.writerows(records())
     return out.getvalue()
 
 
@@ -426,3 +440,17 @@ def meta(*, dataset, as_of, last_modified):
 
 def to_json(payload):
     return json.dumps(payload, ensure_ascii=False, indent=1)
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def to_json_download(meta, rows):
+    """The JSON download: {"meta": …, "data": [one record per line]}.
+
+    Not json.dumps(indent=…): with an indent Python's encoder runs in pure Python, ten
+    times slower than its C encoder (0.25 s of 0.35 s for the nationwide matrix). A
+    record per line stays readable and diffable.
+    """
+    records = ",\n".join(map(_encode, rows))
+    return f'{{"meta": {_encode(meta)},\n"data": [\n{records}\n]}}\n'

@@ -91,15 +91,13 @@ def download(request, dataset, fmt, variant=""):
     columns, rows, name = _dataset(dataset, params)
     day = (params["stichtag"] or timezone.localdate()).isoformat()
     if fmt == "json":
-        payload = {
-            "meta": exports.meta(
-                dataset=dataset,
-                as_of=params["stichtag"],
-                last_modified=conditional.last_change(request),
-            ),
-            "data": exports.to_json_rows(rows, columns),
-        }
-        response = HttpResponse(exports.to_json(payload), content_type="application/json")
+        meta = exports.meta(
+            dataset=dataset,
+            as_of=params["stichtag"],
+            last_modified=conditional.last_change(request),
+        )
+        body = exports.to_json_download(meta, exports.to_json_rows(rows, columns))
+        response = HttpResponse(body, content_type="application/json")
         return _attachment(response, name, f"{day}.json")
     excel = variant == "excel"
     response = HttpResponse(

@@ -172,6 +172,10 @@ class DownloadFormatTests(OpenDataTestCase):
         first = payload["data"][0]
         self.assertEqual(first["factor_number"], 1)
         self.assertIs(first["is_demo"], False)
+        # One record per line: readable and diffable without an indented dump.
+        lines = response.content.decode().splitlines()
+        self.assertEqual(len(lines), 2 + len(payload["data"]) + 1)
+        self.assertEqual(json.loads(lines[2].rstrip(",")), first)
 
     def test_every_dataset_in_every_format_parses(self):
         for dataset in DATASETS:
