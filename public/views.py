@@ -311,12 +311,14 @@ def factor_detail(request, number):
 
 @public_page
 def jobcenter_list(request):
-    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
+    data_state(request)  # query 1: the data version (shared with the conditional GET)
     district_filter = DistrictFilter(
         request.GET or None, queryset=District.objects.order_by("ags")
     )  # query 4: the Regierungsbezirk choices
     districts = public_districts(district_filter.qs)  # query 5: districts with their jobcenter
-    summaries = summaries_by(Implementation.objects.all(), "jobcenter_id")  # query 6
+    # query 6; over every jobcenter whatever the filter, so its latest change is the
+    # page's "As of" too (no query of its own).
+    summaries = summaries_by(Implementation.objects.all(), "jobcenter_id")
     rows, joint = [], []
     for district in districts:
         jobcenter = jobcenter_of(district)
@@ -339,7 +341,7 @@ def jobcenter_list(request):
         request,
         "public/jobcenter_list.html",
         {
-            "latest": state.latest,
+            "latest": total_summary(summaries.values()).latest,
             "filter": district_filter,
             "rows": table_rows.jobcenter_list_rows(rows),
             "count": len(rows),

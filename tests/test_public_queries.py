@@ -25,9 +25,9 @@ EXPECTED = {
     # 2. the factor with its theme, 3. districts with jobcenters (map),
     # 4. this factor's implementations, + as of
     ("public:factor_detail", (1,)): FRESHNESS + 3 + AS_OF,
-    # 2. Regierungsbezirk choices, 3. districts with jobcenters, 4. counts per jobcenter,
-    # + as of
-    ("public:jobcenter_list", ()): FRESHNESS + 3 + AS_OF,
+    # 2. Regierungsbezirk choices, 3. districts with jobcenters, 4. counts and latest
+    # change per jobcenter (whose maximum is the "As of")
+    ("public:jobcenter_list", ()): FRESHNESS + 3,
     # 2. the jobcenter with its district, 3. its implementations with factor and theme
     # (its own latest change comes from those rows)
     ("public:jobcenter_detail", ("06438",)): FRESHNESS + 2,
