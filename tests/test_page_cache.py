@@ -196,3 +196,19 @@ class EarlyAnswerTests(TestCase):
         ):
             self.assertEqual(self.client.get(url).status_code, 200)
             self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_every_public_page_goes_through_the_page_cache(self):
+        # A new public view without @public_page/@static_page would render on every
+        # request and send no validators.
+        from public import urls as public_urls
+        from reports import urls as report_urls
+
+        patterns = [p for p in public_urls.urlpatterns if p.name != "set_language"] + [
+            p
+            for p in report_urls.urlpatterns
+            if p.name in {"open_data", "download", "download_excel", "api_matrix", "api_aggregates"}
+        ]
+        self.assertEqual(len(patterns), 17)
+        for pattern in patterns:
+            with self.subTest(pattern.name):
+                self.assertIn(getattr(pattern.callback, "page_cache", None), {"data", "static"})
