@@ -11,7 +11,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -22,9 +22,10 @@ from .forms import (
     StoredRow,
     display_value,
     find_conflicts,
+    listed_rows,
 )
 from .models import Implementation, Jobcenter, PendingChange, Status
-from .rendering import PK_PLACEHOLDER
+from .rendering import PK_PLACEHOLDER, PlainRows
 from .services import (
     EDITABLE_FIELDS,
     EditConflict,
@@ -52,38 +53,62 @@ def editor_index(request):
     return render(request, "jobcenters/editor_index.html", {"jobcenters": jobcenters})
 
 
+EDITOR_ORDER = ("factor__theme__order", "factor__theme__number", "factor__number")
+
+
+def _editor_rows(implementations, drafting):
+    """The rows of the editor as model instances, each with its draft (review step)."""
+    # A row's unreleased draft (review step) comes in the same query.
+    related = ("factor__theme", "updated_by", "pending_change__submitted_by")
+    rows = list(implementations.select_related(*related).order_by(*EDITOR_ORDER))
+    for row in rows:
+        row.draft = getattr(row, "pending_change", None)
+        if row.draft is not None:
+            row.draft_changes = draft_changes(row, row.draft, field_labels())
+            if drafting:
+                # Staff edit their draft; the released values stay as they are.
+                show_draft(row, row.draft)
+    return rows
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def edit_jobcenter(request, ags):
     """Every implementation row of one jobcenter, grouped by theme, saved all-or-nothing."""
-    jobcenter = get_object_or_404(
-        Jobcenter.objects.select_related("district"),
-        district__ags=ags,
-        pk__in=Jobcenter.objects.editable_by(request.user),
-    )
-    rows = list(
-        Implementation.objects.for_jobcenter(jobcenter)
-        # A row's unreleased draft (review step) comes in the same query.
-        .select_related("factor__theme", "updated_by", "pending_change__submitted_by")
-        .order_by("factor__theme__order", "factor__theme__number", "factor__number")
-    )
+    editable = Jobcenter.objects.editable_by(request.user)
     drafting = drafts_for(request.user)
-    labels = field_labels()
-    for row in rows:
-        row.draft = getattr(row, "pending_change", None)
-        if row.draft is not None:
-            row.draft_changes = draft_changes(row, row.draft, labels)
-            if drafting:
-                # Staff edit their draft; the released values stay as they are.
-                show_draft(row, row.draft)
-    history = reverse("admin:jobcenters_implementation_history", args=[PK_PLACEHOLDER])
+    page = PlainRows(reverse("admin:jobcenters_implementation_history", args=[PK_PLACEHOLDER]))
     if request.method != "POST":
-        forms = [StoredRow(row, f"row-{row.pk}", history) for row in rows]
+        # Shown as stored: the rows and the jobcenter in one query of plain values;
+        # only rows with a draft are read again as instances (one more query).
+        rows, found = listed_rows(
+            Implementation.objects.filter(
+                jobcenter__district__ags=ags, jobcenter__in=editable
+            ).order_by(*EDITOR_ORDER)
+        )
+        if found is None:  # no rows: a jobcenter without entries, or none to edit
+            jobcenter = get_object_or_404(
+                Jobcenter.objects.select_related("district"), district__ags=ags, pk__in=editable
+            )
+        else:
+            jobcenter = {"name": found[0], "district": {"ags": found[1]}}
+        with_drafts = [row.pk for row in rows if row.draft_id is not None]
+        if with_drafts:
+            instances = {
+                row.pk: row
+                for row in _editor_rows(Implementation.objects.filter(pk__in=with_drafts), drafting)
+            }
+            rows = [instances.get(row.pk, row) for row in rows]
+        forms = [StoredRow(row, f"row-{row.pk}", page) for row in rows]
     else:
+        jobcenter = get_object_or_404(
+            Jobcenter.objects.select_related("district"), district__ags=ags, pk__in=editable
+        )
+        rows = _editor_rows(Implementation.objects.for_jobcenter(jobcenter), drafting)
         forms = [EditorRowForm(request.POST, instance=row, prefix=f"row-{row.pk}") for row in rows]
         # Untouched rows are neither validated nor saved, and are shown as stored.
         forms = [
-            form if form.edited_fields else StoredRow(form.instance, form.prefix, history)
+            form if form.edited_fields else StoredRow(form.instance, form.prefix, page)
             for form in forms
         ]
         saved = save_rows([form for form in forms if form.is_bound], user=request.user)
@@ -105,9 +130,13 @@ def edit_jobcenter(request, ags):
                 messages.info(request, gettext("There were no changes to save."))
             return redirect("jobcenters:edit_jobcenter", ags=jobcenter.district.ags)
 
+    # By the theme's key: rows read as values and as instances carry different objects.
     themes = [
-        (theme, list(group))
-        for theme, group in groupby(forms, key=lambda form: form.instance.factor.theme)
+        (group[0].instance.factor.theme, PlainRows.runs(group))
+        for group in (
+            list(group)
+            for _pk, group in groupby(forms, key=lambda form: form.instance.factor.theme.pk)
+        )
     ]
     context = {
         "jobcenter": jobcenter,
@@ -168,8 +197,20 @@ class ReviewRow:
         return f"{self.draft.pk}-{self.draft.version}"
 
 
+# Per language, read once per process: the labels are lazy translations.
+_FIELD_LABELS = {}
+
+
 def field_labels():
-    return {f.name: capfirst(f.verbose_name) for f in Implementation._meta.fields}
+    """{editable field: its label} in the active language."""
+    language = get_language()
+    labels = _FIELD_LABELS.get(language)
+    if labels is None:
+        fields = Implementation._meta
+        labels = _FIELD_LABELS[language] = {
+            name: capfirst(fields.get_field(name).verbose_name) for name in EDITABLE_FIELDS
+        }
+    return labels
 
 
 def draft_changes(released, draft, labels):

@@ -9,10 +9,10 @@ from django.utils.deprecation import RemovedInDjango60Warning
 from factors.models import Factor
 from jobcenters.forms import ImplementationForm
 from jobcenters.models import Implementation, Status
-from jobcenters.services import update_implementation
+from jobcenters.services import submit_change, update_implementation
 
 from .base import PersonaTestCase
-from .factories import make_theme, make_user
+from .factories import make_jobcenter, make_theme, make_user
 
 
 def editor_url(jobcenter):
@@ -314,12 +314,44 @@ class EditorQueryCountTests(EditorTestCase):
     def test_get_at_35_factors(self):
         self.login(self.staff_a)
         # 1 session, 2 user, 3 demo-account check (auth backend), 4 group names (role
-        # check in editable_by), 5 the jobcenter with its district, 6 its 35 rows with
-        # factor, theme and updated_by.
-        with self.assertNumQueries(6):
+        # check in editable_by), 5 its 35 rows as plain values with factor, theme,
+        # updated_by, draft id and the jobcenter's name and Kreisschlüssel.
+        with self.assertNumQueries(5):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, "<fieldset", count=35)
         self.assertContains(response, '<section class="theme"', count=9)
+
+    def test_get_with_drafts(self):
+        rows = list(Implementation.objects.filter(jobcenter=self.jobcenter_a)[:3])
+        for row in rows:
+            submit_change(
+                implementation=row,
+                values={"status": Status.PLANNED},
+                expected_version=row.version,
+                user=self.staff_a,
+            )
+        self.login(self.staff_a)
+        # 1-5 as without drafts; 6 the rows with a draft again, as instances with
+        # their drafts: one query for any number of drafts.
+        with self.settings(KJC_REVIEW_REQUIRED=True), self.assertNumQueries(6):
+            response = self.client.get(editor_url(self.jobcenter_a))
+        self.assertContains(response, "<fieldset", count=35)
+        self.assertContains(response, "review-state-submitted", count=3)
+        # Staff edit their draft: its status is selected, its version is in the form.
+        for row in rows:
+            self.assertContains(
+                response,
+                f'<input type="hidden" name="row-{row.pk}-version" value="{row.version + 1}"',
+            )
+
+    def test_get_without_rows(self):
+        empty = make_jobcenter(with_implementations=False)
+        self.login(self.coordinator)
+        # 1-5 as above, finding no row; 6 the jobcenter (or a 404).
+        with self.assertNumQueries(6):
+            response = self.client.get(editor_url(empty))
+        self.assertContains(response, empty.name)
+        self.assertContains(response, "<fieldset", count=0)
 
     def post_editing(self, count):
         rows = list(Implementation.objects.filter(jobcenter=self.jobcenter_a)[:count])
