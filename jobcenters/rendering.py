@@ -26,7 +26,7 @@ from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import get_language, gettext
 
 
-def _text(value):
+def escape_text(value):
     """{{ value }} with autoescaping, as the template engine writes it."""
     if type(value) is str:
         # Most values: Django's escape() without its lazy-string wrapper.
@@ -49,17 +49,17 @@ def _attrs(attrs):
         if value is False:
             continue
         if value is True:
-            parts.append(f" {_text(name)}")
+            parts.append(f" {escape_text(name)}")
         else:
-            parts.append(f' {_text(name)}="{_text(_formatted(value))}"')
+            parts.append(f' {escape_text(name)}="{escape_text(_formatted(value))}"')
     return "".join(parts)
 
 
 def _input(widget):
     value = widget["value"]
-    value = "" if value is None else f' value="{_text(_formatted(value))}"'
+    value = "" if value is None else f' value="{escape_text(_formatted(value))}"'
     return (
-        f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"'
+        f'<input type="{escape_text(widget["type"])}" name="{escape_text(widget["name"])}"'
         f"{value}{_attrs(widget['attrs'])}>"
     )
 
@@ -69,24 +69,24 @@ def _select(widget):
     for _group_name, group_choices, _index in widget["optgroups"]:
         for option in group_choices:
             options.append(
-                f'\n  <option value="{_text(_formatted(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{_text(option['label'])}</option>\n"
+                f'\n  <option value="{escape_text(_formatted(option["value"]))}"'
+                f"{_attrs(option['attrs'])}>{escape_text(option['label'])}</option>\n"
             )
-    start = f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>'
+    start = f'<select name="{escape_text(widget["name"])}"{_attrs(widget["attrs"])}>'
     return f"{start}{''.join(options)}\n</select>"
 
 
 def _textarea(widget):
-    value = _text(widget["value"]) if widget["value"] else ""
-    start = f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>'
+    value = escape_text(widget["value"]) if widget["value"] else ""
+    start = f'<textarea name="{escape_text(widget["name"])}"{_attrs(widget["attrs"])}>'
     return f"{start}\n{value}</textarea>"
 
 
 def _label(context):
     if not context["use_tag"]:
-        return _text(context["label"])
-    tag = _text(context["tag"])
-    return f"<{tag}{_attrs(context['attrs'])}>{_text(context['label'])}</{tag}>"
+        return escape_text(context["label"])
+    tag = escape_text(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'])}>{escape_text(context['label'])}</{tag}>"
 
 
 def _field(context):
@@ -94,7 +94,7 @@ def _field(context):
     label = str(field.label_tag()) if field.label else ""
     help_text = ""
     if field.help_text:
-        help_id = f' id="{_text(field.auto_id)}_helptext"' if field.auto_id else ""
+        help_id = f' id="{escape_text(field.auto_id)}_helptext"' if field.auto_id else ""
         help_text = f'<div class="helptext"{help_id}>{field.help_text}</div>'
     errors = str(field.errors) if field.errors else ""  # an empty list renders as ""
     return f"\n  {label}\n\n{help_text}\n{errors}\n{field}\n".strip()
@@ -177,8 +177,8 @@ def _row_texts():
             "number": gettext("Factor %(number)s"),
             "by": gettext("Last changed %(when)s by %(who)s (version %(version)s)"),
             "anonymous": gettext("Last changed %(when)s (version %(version)s)"),
-            "demo": f'<span class="demo-label">{_text(gettext("demo data"))}</span>',
-            "history": _text(gettext("History")),
+            "demo": f'<span class="demo-label">{escape_text(gettext("demo data"))}</span>',
+            "history": escape_text(gettext("History")),
         }
     return texts
 
@@ -240,23 +240,23 @@ class PlainRows:
         """One row's fieldset; `row` has the attributes of an Implementation with
         its factor (see forms.StoredRow), `updated_by` the user or their name."""
         texts = self.texts
-        factor = _text(row.factor.number)
+        factor = escape_text(row.factor.number)
         number = texts["number"] % {"number": factor}
-        when = _text(self.when(row.updated_at))
+        when = escape_text(self.when(row.updated_at))
         if row.updated_by is not None:
             meta = texts["by"] % {
                 "when": when,
-                "who": _text(row.updated_by),
-                "version": _text(row.version),
+                "who": escape_text(row.updated_by),
+                "version": escape_text(row.version),
             }
         else:
-            meta = texts["anonymous"] % {"when": when, "version": _text(row.version)}
+            meta = texts["anonymous"] % {"when": when, "version": escape_text(row.version)}
         demo = texts["demo"] if row.is_demo else ""
-        history = _text(self.history_url.replace(PK_PLACEHOLDER, str(row.pk)))
+        history = escape_text(self.history_url.replace(PK_PLACEHOLDER, str(row.pk)))
         return mark_safe(
             f'<fieldset class="factor" id="factor-{factor}">\n'
             f'  <legend><span class="factor-number">{number}</span> '
-            f'<span class="factor-title">{_text(row.factor.title)}</span></legend>\n'
+            f'<span class="factor-title">{escape_text(row.factor.title)}</span></legend>\n'
             f"  \n  \n  {version}\n"
             f'  <div class="fields">{groups}\n  </div>\n'
             f'  <p class="row-meta">\n    \n      {meta}\n    \n'
@@ -336,10 +336,10 @@ class _Part:
                 return self.empty.format(prefix)
             if type(shown) is not str:
                 shown = _formatted(shown)
-            return self.with_value.format(prefix, _text(shown))
+            return self.with_value.format(prefix, escape_text(shown))
         elif kind == "textarea":
             shown = self.widget.format_value(value)
-            return self.with_value.format(prefix, _text(shown) if shown else "")
+            return self.with_value.format(prefix, escape_text(shown) if shown else "")
         markup = (self.head + self._render(value)).replace(_PREFIX, prefix)
         return self.wrap.replace(_GROUP, markup)
 

@@ -8,7 +8,7 @@ from django.utils.deprecation import RemovedInDjango60Warning
 
 from factors.models import Factor
 from jobcenters.forms import ImplementationForm
-from jobcenters.models import Implementation, Status
+from jobcenters.models import Implementation, Jobcenter, Status
 from jobcenters.services import submit_change, update_implementation
 
 from .base import PersonaTestCase
@@ -291,7 +291,20 @@ class EditorIndexTests(EditorTestCase):
         self.login(self.director)
         response = self.client.get(self.url)
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(list(response.context["jobcenters"]), [])
+        self.assertEqual(response.context["items"], "")
+        self.assertContains(response, "darf kein Jobcenter bearbeiten")
+
+    def test_names_are_escaped_as_the_template_escapes_them(self):
+        Jobcenter.objects.filter(pk=self.jobcenter_a.pk).update(name='A & B "<i>x</i>"')
+        self.login(self.staff_a)
+        response = self.client.get(self.url)
+        self.assertContains(
+            response,
+            f'<li><a href="{editor_url(self.jobcenter_a)}">'
+            "A &amp; B &quot;&lt;i&gt;x&lt;/i&gt;&quot;</a> "
+            f"({self.jobcenter_a.district.ags})</li>",
+            html=False,
+        )
 
     def test_anonymous_and_wrong_method(self):
         self.assertEqual(self.client.get(self.url).status_code, 302)

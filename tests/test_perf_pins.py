@@ -178,7 +178,8 @@ class PlainRowsTests(PersonaTestCase):
         for language in ("de", "en"):
             with translation.override(language):
                 for number in (-1000, -999, 0, 7, 35, 999, 1000, 123456):
-                    self.assertEqual(rendering._text(number), conditional_escape(localize(number)))
+                    expected = conditional_escape(localize(number))
+                    self.assertEqual(rendering.escape_text(number), expected)
 
     def test_a_run_of_rows_is_written_as_the_rows_one_by_one(self):
         """editor.html writes a Run of rows as it writes the rows one at a time
