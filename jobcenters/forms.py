@@ -317,7 +317,7 @@ class ListedRow:
 
     draft = None
 
-    def __init__(self, pk, version, values, updated_at, updated_by, is_demo, factor, draft_id):
+    def __init__(self, pk, version, values, updated_at, updated_by, is_demo, factor):
         self.pk = pk
         self.version = version
         self.__dict__.update(values)
@@ -325,16 +325,14 @@ class ListedRow:
         self.updated_by = updated_by
         self.is_demo = is_demo
         self.factor = factor
-        self.draft_id = draft_id
 
 
 def listed_rows(implementations):
-    """[ListedRow] of an Implementation queryset in one query, with the jobcenter's
-    name and Kreisschlüssel: ([rows], (name, ags) or None without rows)."""
+    """[ListedRow] of an Implementation queryset, in one query. Drafts are not read:
+    for rows with a draft, read instances (see views.edit_jobcenter)."""
     username = f"updated_by__{get_user_model().USERNAME_FIELD}"
     themes = {}
     rows = []
-    jobcenter = None
     for (
         pk,
         version,
@@ -348,9 +346,6 @@ def listed_rows(implementations):
         theme_id,
         theme_number,
         theme_name,
-        draft_id,
-        jobcenter_name,
-        ags,
     ) in implementations.values_list(
         "pk",
         "version",
@@ -364,28 +359,14 @@ def listed_rows(implementations):
         "factor__theme_id",
         "factor__theme__number",
         "factor__theme__name",
-        "pending_change__id",
-        "jobcenter__name",
-        "jobcenter__district__ags",
     ):
         theme = themes.get(theme_id)
         if theme is None:
             theme = themes[theme_id] = ListedTheme(theme_id, theme_number, theme_name)
         factor = ListedFactor(number, title, verified, theme)
-        rows.append(
-            ListedRow(
-                pk,
-                version,
-                zip(EDITABLE_FIELDS, values, strict=True),
-                updated_at,
-                updated_by,
-                is_demo,
-                factor,
-                draft_id,
-            )
-        )
-        jobcenter = (jobcenter_name, ags)
-    return rows, jobcenter
+        values = zip(EDITABLE_FIELDS, values, strict=True)
+        rows.append(ListedRow(pk, version, values, updated_at, updated_by, is_demo, factor))
+    return rows
 
 
 class ReviewActionForm(forms.Form):
