@@ -313,11 +313,12 @@ class ListedRow:
     """An implementation row read as plain values, for showing it as stored: the
     attributes of an Implementation that StoredRow and the editor read. Building
     Implementation, Factor, Theme and User instances for 35 rows was a sixth of
-    the page's time. `updated_by` is the user's name (what str(user) gives)."""
+    the page's time. `updated_by` is the user's name (what str(user) gives);
+    `draft_id` the primary key of the row's draft (review step), if any."""
 
     draft = None
 
-    def __init__(self, pk, version, values, updated_at, updated_by, is_demo, factor):
+    def __init__(self, pk, version, values, updated_at, updated_by, is_demo, factor, draft_id):
         self.pk = pk
         self.version = version
         self.__dict__.update(values)
@@ -325,14 +326,16 @@ class ListedRow:
         self.updated_by = updated_by
         self.is_demo = is_demo
         self.factor = factor
+        self.draft_id = draft_id
 
 
 def listed_rows(implementations):
-    """[ListedRow] of an Implementation queryset, in one query. Drafts are not read:
-    for rows with a draft, read instances (see views.edit_jobcenter)."""
+    """[ListedRow] of an Implementation queryset in one query, and the name and
+    Kreisschlüssel of their jobcenter (of the last row; None without rows)."""
     username = f"updated_by__{get_user_model().USERNAME_FIELD}"
     themes = {}
     rows = []
+    jobcenter = None
     for (
         pk,
         version,
@@ -346,6 +349,9 @@ def listed_rows(implementations):
         theme_id,
         theme_number,
         theme_name,
+        draft_id,
+        jobcenter_name,
+        ags,
     ) in implementations.values_list(
         "pk",
         "version",
@@ -359,14 +365,20 @@ def listed_rows(implementations):
         "factor__theme_id",
         "factor__theme__number",
         "factor__theme__name",
+        "pending_change__id",
+        "jobcenter__name",
+        "jobcenter__district__ags",
     ):
         theme = themes.get(theme_id)
         if theme is None:
             theme = themes[theme_id] = ListedTheme(theme_id, theme_number, theme_name)
         factor = ListedFactor(number, title, verified, theme)
         values = zip(EDITABLE_FIELDS, values, strict=True)
-        rows.append(ListedRow(pk, version, values, updated_at, updated_by, is_demo, factor))
-    return rows
+        rows.append(
+            ListedRow(pk, version, values, updated_at, updated_by, is_demo, factor, draft_id)
+        )
+        jobcenter = (jobcenter_name, ags)
+    return rows, jobcenter
 
 
 class ReviewActionForm(forms.Form):

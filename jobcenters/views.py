@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -81,29 +81,37 @@ def _editor_rows(implementations, drafting):
 @login_required
 def edit_jobcenter(request, ags):
     """Every implementation row of one jobcenter, grouped by theme, saved all-or-nothing."""
-    showing = request.method != "POST"
-    jobcenters = Jobcenter.objects.select_related("district")
-    if showing:
-        # Whether a row has a draft (review step), in the same query.
-        drafts = PendingChange.objects.filter(implementation__jobcenter=OuterRef("pk"))
-        jobcenters = jobcenters.annotate(has_drafts=Exists(drafts))
-    jobcenter = get_object_or_404(
-        jobcenters, district__ags=ags, pk__in=Jobcenter.objects.editable_by(request.user)
-    )
+    editable = Jobcenter.objects.editable_by(request.user)
     drafting = drafts_for(request.user)
     page = PlainRows(reverse("admin:jobcenters_implementation_history", args=[PK_PLACEHOLDER]))
-    implementations = Implementation.objects.for_jobcenter(jobcenter)
-    if showing:
-        if jobcenter.has_drafts:
-            rows = _editor_rows(implementations, drafting)
+    if request.method != "POST":
+        # Shown as stored: the rows with the jobcenter's name in one query of plain
+        # values. The jobcenter (and the permission check) is a scalar subquery, not a
+        # join: PostgreSQL took longer to plan that join of eight tables than to run
+        # two queries.
+        jobcenter_id = Subquery(editable.filter(district__ags=ags).values("pk")[:1])
+        rows, found = listed_rows(
+            Implementation.objects.filter(jobcenter_id=jobcenter_id).order_by(*EDITOR_ORDER)
+        )
+        if found is None:  # no rows: a jobcenter without entries, or none to edit
+            jobcenter = get_object_or_404(
+                Jobcenter.objects.select_related("district"), district__ags=ags, pk__in=editable
+            )
         else:
-            # The usual case: plain values, no model instances. (Not read in the
-            # jobcenter's query: on PostgreSQL planning that join of eight tables
-            # took longer than two queries.)
-            rows = listed_rows(implementations.order_by(*EDITOR_ORDER))
+            jobcenter = {"name": found[0], "district": {"ags": found[1]}}
+        # Rows with a draft (review step) are read again as instances with their
+        # drafts: one more query, for any number of drafts.
+        with_drafts = [row.pk for row in rows if row.draft_id is not None]
+        if with_drafts:
+            instances = Implementation.objects.filter(pk__in=with_drafts)
+            instances = {row.pk: row for row in _editor_rows(instances, drafting)}
+            rows = [instances.get(row.pk, row) for row in rows]
         forms = [StoredRow(row, f"row-{row.pk}", page) for row in rows]
     else:
-        rows = _editor_rows(implementations, drafting)
+        jobcenter = get_object_or_404(
+            Jobcenter.objects.select_related("district"), district__ags=ags, pk__in=editable
+        )
+        rows = _editor_rows(Implementation.objects.for_jobcenter(jobcenter), drafting)
         forms = [EditorRowForm(request.POST, instance=row, prefix=f"row-{row.pk}") for row in rows]
         # Untouched rows are neither validated nor saved, and are shown as stored.
         forms = [

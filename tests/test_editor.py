@@ -327,9 +327,10 @@ class EditorQueryCountTests(EditorTestCase):
     def test_get_at_35_factors(self):
         self.login(self.staff_a)
         # 1 session, 2 user, 3 demo-account check (auth backend), 4 group names (role
-        # check in editable_by), 5 the jobcenter with its district and whether a row has
-        # a draft, 6 its 35 rows as plain values with factor, theme and updated_by.
-        with self.assertNumQueries(6):
+        # check in editable_by), 5 the jobcenter's 35 rows as plain values with factor,
+        # theme, updated_by, draft id and the jobcenter's name and Kreisschlüssel (the
+        # jobcenter and the permission check in a subquery).
+        with self.assertNumQueries(5):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, "<fieldset", count=35)
         self.assertContains(response, '<section class="theme"', count=9)
@@ -344,7 +345,8 @@ class EditorQueryCountTests(EditorTestCase):
                 user=self.staff_a,
             )
         self.login(self.staff_a)
-        # 1-5 as without drafts; 6 the rows as instances with their drafts.
+        # 1-5 as without drafts; 6 the rows with a draft again, as instances with their
+        # drafts: one query for any number of drafts.
         with self.settings(KJC_REVIEW_REQUIRED=True), self.assertNumQueries(6):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, "<fieldset", count=35)
@@ -359,6 +361,7 @@ class EditorQueryCountTests(EditorTestCase):
     def test_get_without_rows(self):
         empty = make_jobcenter(with_implementations=False)
         self.login(self.coordinator)
+        # 1-5 as above, finding no row; 6 the jobcenter (or a 404).
         with self.assertNumQueries(6):
             response = self.client.get(editor_url(empty))
         self.assertContains(response, empty.name)

@@ -141,7 +141,9 @@ class ListedRowTests(PersonaTestCase):
         )
         implementations = Implementation.objects.filter(jobcenter=self.jobcenter_a).order_by("pk")
         implementations.filter(pk=implementations[0].pk).update(updated_by=None)
-        listed = listed_rows(implementations)
+        listed, jobcenter = listed_rows(implementations)
+        self.assertEqual(jobcenter, (self.jobcenter_a.name, self.jobcenter_a.district.ags))
+        self.assertEqual({row.draft_id for row in listed}, {None})
         instances = list(implementations.select_related("factor__theme", "updated_by"))
         self.assertEqual([row.pk for row in listed], [row.pk for row in instances])
         for language in ("de", "en"):
@@ -156,7 +158,7 @@ class ListedRowTests(PersonaTestCase):
                     self.assertEqual(fast.factor.verified, slow.factor.verified)
 
     def test_no_rows(self):
-        self.assertEqual(listed_rows(Implementation.objects.none()), [])
+        self.assertEqual(listed_rows(Implementation.objects.none()), ([], None))
 
 
 class PlainRowsTests(PersonaTestCase):

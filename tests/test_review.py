@@ -593,9 +593,9 @@ class EditorQueryTests(ReviewTestCase):
         for number in range(1, 36, 2):
             self.submit(self.row(number=number))
         self.login(self.staff_a)
-        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 the jobcenter (with
-        # whether a row has a draft), 6 its 35 rows with factor, theme, updated_by and
-        # draft with its submitter.
+        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 the jobcenter's 35
+        # rows as plain values, 6 the 18 rows with a draft again, with factor, theme,
+        # updated_by and draft with its submitter.
         with self.assertNumQueries(6):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, 'class="review-state review-state-submitted"', count=18)
