@@ -188,11 +188,7 @@ class Run:
     write them one by one (see PlainRows.runs)."""
 
     def __init__(self, rows):
-        self.rows = rows
-
-    @property
-    def html(self):
-        return mark_safe(PlainRows.BETWEEN_ROWS.join(self.rows))
+        self.html = mark_safe(PlainRows.BETWEEN_ROWS.join(rows))
 
 
 class PlainRows:
@@ -221,11 +217,13 @@ class PlainRows:
         row with a draft or errors) stays a form, which the template renders."""
         items = []
         for form in forms:
-            if form.html is not None and items and isinstance(items[-1], Run):
-                items[-1].rows.append(form.html)
+            if form.html is None:
+                items.append(form)
+            elif items and isinstance(items[-1], list):
+                items[-1].append(form.html)
             else:
-                items.append(Run([form.html]) if form.html is not None else form)
-        return items
+                items.append([form.html])
+        return [Run(item) if isinstance(item, list) else item for item in items]
 
     def when(self, value):
         """date_format(localtime(value), "SHORT_DATETIME_FORMAT"), without looking

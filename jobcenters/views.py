@@ -138,13 +138,13 @@ def edit_jobcenter(request, ags):
             return redirect("jobcenters:edit_jobcenter", ags=jobcenter.district.ags)
 
     # By the theme's key: rows read as values and as instances carry different objects.
-    themes = [
-        (group[0].instance.factor.theme, PlainRows.runs(group))
-        for group in (
-            list(group)
-            for _pk, group in groupby(forms, key=lambda form: form.instance.factor.theme.pk)
-        )
-    ]
+    # (theme, its heading's id, its rows), grouped by the theme's key: rows read as
+    # values and as instances carry different theme objects.
+    themes = []
+    for theme_pk, group in groupby(forms, key=lambda form: form.instance.factor.theme.pk):
+        group = list(group)
+        theme = group[0].instance.factor.theme
+        themes.append((theme, f"theme-{theme_pk}", PlainRows.runs(group)))
     context = {
         "jobcenter": jobcenter,
         "themes": themes,

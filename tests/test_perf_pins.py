@@ -192,11 +192,12 @@ class PlainRowsTests(PersonaTestCase):
             "statuses": [],
         }
         one_run = render_to_string(
-            "jobcenters/editor.html", {**context, "themes": [(theme, [rendering.Run(rows)])]}
+            "jobcenters/editor.html",
+            {**context, "themes": [(theme, "theme-1", [rendering.Run(rows)])]},
         )
         one_by_one = render_to_string(
             "jobcenters/editor.html",
-            {**context, "themes": [(theme, [rendering.Run([row]) for row in rows])]},
+            {**context, "themes": [(theme, "theme-1", [rendering.Run([row]) for row in rows])]},
         )
         self.assertEqual(one_run, one_by_one)
         self.assertIn("<fieldset>2</fieldset>", one_run)
