@@ -8,11 +8,11 @@ from django.utils.deprecation import RemovedInDjango60Warning
 
 from factors.models import Factor
 from jobcenters.forms import ImplementationForm
-from jobcenters.models import Implementation, Status
-from jobcenters.services import update_implementation
+from jobcenters.models import Implementation, Jobcenter, Status
+from jobcenters.services import submit_change, update_implementation
 
 from .base import PersonaTestCase
-from .factories import make_theme, make_user
+from .factories import make_jobcenter, make_theme, make_user
 
 
 def editor_url(jobcenter):
@@ -291,7 +291,20 @@ class EditorIndexTests(EditorTestCase):
         self.login(self.director)
         response = self.client.get(self.url)
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(list(response.context["jobcenters"]), [])
+        self.assertEqual(response.context["items"], "")
+        self.assertContains(response, "darf kein Jobcenter bearbeiten")
+
+    def test_names_are_escaped_as_the_template_escapes_them(self):
+        Jobcenter.objects.filter(pk=self.jobcenter_a.pk).update(name='A & B "<i>x</i>"')
+        self.login(self.staff_a)
+        response = self.client.get(self.url)
+        self.assertContains(
+            response,
+            f'<li><a href="{editor_url(self.jobcenter_a)}">'
+            "A &amp; B &quot;&lt;i&gt;x&lt;/i&gt;&quot;</a> "
+            f"({self.jobcenter_a.district.ags})</li>",
+            html=False,
+        )
 
     def test_anonymous_and_wrong_method(self):
         self.assertEqual(self.client.get(self.url).status_code, 302)
@@ -314,12 +327,45 @@ class EditorQueryCountTests(EditorTestCase):
     def test_get_at_35_factors(self):
         self.login(self.staff_a)
         # 1 session, 2 user, 3 demo-account check (auth backend), 4 group names (role
-        # check in editable_by), 5 the jobcenter with its district, 6 its 35 rows with
-        # factor, theme and updated_by.
-        with self.assertNumQueries(6):
+        # check in editable_by), 5 the jobcenter's 35 rows as plain values with factor,
+        # theme, updated_by, draft id and the jobcenter's name and Kreisschlüssel (the
+        # jobcenter and the permission check in a subquery).
+        with self.assertNumQueries(5):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, "<fieldset", count=35)
         self.assertContains(response, '<section class="theme"', count=9)
+
+    def test_get_with_drafts(self):
+        rows = list(Implementation.objects.filter(jobcenter=self.jobcenter_a)[:3])
+        for row in rows:
+            submit_change(
+                implementation=row,
+                values={"status": Status.PLANNED},
+                expected_version=row.version,
+                user=self.staff_a,
+            )
+        self.login(self.staff_a)
+        # 1-5 as without drafts; 6 the rows with a draft again, as instances with their
+        # drafts: one query for any number of drafts.
+        with self.settings(KJC_REVIEW_REQUIRED=True), self.assertNumQueries(6):
+            response = self.client.get(editor_url(self.jobcenter_a))
+        self.assertContains(response, "<fieldset", count=35)
+        self.assertContains(response, "review-state-submitted", count=3)
+        # Staff edit their draft: its version is in the form.
+        for row in rows:
+            self.assertContains(
+                response,
+                f'<input type="hidden" name="row-{row.pk}-version" value="{row.version + 1}"',
+            )
+
+    def test_get_without_rows(self):
+        empty = make_jobcenter(with_implementations=False)
+        self.login(self.coordinator)
+        # 1-5 as above, finding no row; 6 the jobcenter (or a 404).
+        with self.assertNumQueries(6):
+            response = self.client.get(editor_url(empty))
+        self.assertContains(response, empty.name)
+        self.assertContains(response, "<fieldset", count=0)
 
     def post_editing(self, count):
         rows = list(Implementation.objects.filter(jobcenter=self.jobcenter_a)[:count])

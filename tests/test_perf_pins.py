@@ -6,9 +6,13 @@ from django.forms.renderers import get_default_renderer
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format, localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from jobcenters import rendering
-from jobcenters.forms import EditorRowForm, StoredRow
+from jobcenters.forms import EditorRowForm, ListedTheme, StoredRow, listed_rows
 from jobcenters.models import Implementation, Status
 from jobcenters.rendering import PK_PLACEHOLDER
 from jobcenters.rendering import renderer as python_renderer
@@ -94,7 +98,7 @@ class StoredRowTests(PersonaTestCase):
                         self.subTest(language=language, status=status, values=values),
                         translation.override(language),
                     ):
-                        fast = StoredRow(row, f"row-{row.pk}", history_url="")
+                        fast = StoredRow(row, f"row-{row.pk}", rendering.PlainRows(""))
                         self.assertEqual((fast.version, fast.field_groups()), self.django(row))
 
 
@@ -114,7 +118,7 @@ class PlainRowTests(PersonaTestCase):
                     self.subTest(language=language, updated_by=updated_by),
                     translation.override(language),
                 ):
-                    stored = StoredRow(row, f"row-{row.pk}", history)
+                    stored = StoredRow(row, f"row-{row.pk}", rendering.PlainRows(history))
                     template = render_to_string(
                         "jobcenters/includes/editor_row.html",
                         {"form": stored, "row": row, "drafting": False, "reviewer": False},
@@ -124,7 +128,79 @@ class PlainRowTests(PersonaTestCase):
     def test_a_row_with_a_draft_goes_to_the_template(self):
         row = Implementation.objects.filter(jobcenter=self.jobcenter_a)[0]
         row.draft = object()
-        self.assertIsNone(StoredRow(row, f"row-{row.pk}", "").html)
+        self.assertIsNone(StoredRow(row, f"row-{row.pk}", rendering.PlainRows("")).html)
+
+
+class ListedRowTests(PersonaTestCase):
+    """The editor's GET reads its rows as plain values (forms.listed_rows); a row
+    written from them is the row written from the Implementation instance."""
+
+    def test_listed_row_is_the_instance_row(self):
+        Implementation.objects.filter(jobcenter=self.jobcenter_a).update(
+            updated_by=self.staff_a, is_demo=True, public_note="<b>&</b>", progress=7
+        )
+        implementations = Implementation.objects.filter(jobcenter=self.jobcenter_a).order_by("pk")
+        implementations.filter(pk=implementations[0].pk).update(updated_by=None)
+        listed, jobcenter = listed_rows(implementations)
+        self.assertEqual(jobcenter, (self.jobcenter_a.name, self.jobcenter_a.district.ags))
+        self.assertEqual({row.draft_id for row in listed}, {None})
+        instances = list(implementations.select_related("factor__theme", "updated_by"))
+        self.assertEqual([row.pk for row in listed], [row.pk for row in instances])
+        for language in ("de", "en"):
+            with translation.override(language):
+                page = rendering.PlainRows("/h/__pk__/")
+                for fast, slow in zip(listed, instances, strict=True):
+                    slow.draft = None
+                    self.assertEqual(
+                        StoredRow(fast, "row-1", page).html, StoredRow(slow, "row-1", page).html
+                    )
+                    self.assertEqual(str(fast.factor.theme), str(slow.factor.theme))
+                    self.assertEqual(fast.factor.verified, slow.factor.verified)
+
+    def test_no_rows(self):
+        self.assertEqual(listed_rows(Implementation.objects.none()), ([], None))
+
+
+class PlainRowsTests(PersonaTestCase):
+    def test_dates_as_date_format_writes_them(self):
+        base = datetime.datetime(2026, 3, 28, 22, 30, tzinfo=datetime.UTC)  # around DST
+        for language in ("de", "en"):
+            with translation.override(language):
+                page = rendering.PlainRows("")
+                for hours in range(0, 30):
+                    value = base + datetime.timedelta(hours=hours, minutes=hours)
+                    with self.subTest(language=language, value=value):
+                        self.assertEqual(
+                            page.when(value),
+                            date_format(localtime(value), "SHORT_DATETIME_FORMAT"),
+                        )
+
+    def test_numbers_as_the_template_writes_them(self):
+        for language in ("de", "en"):
+            with translation.override(language):
+                for number in (-1000, -999, 0, 7, 35, 999, 1000, 123456):
+                    expected = conditional_escape(localize(number))
+                    self.assertEqual(rendering.escape_text(number), expected)
+
+    def test_a_run_of_rows_is_written_as_the_rows_one_by_one(self):
+        """editor.html writes a Run of rows as it writes the rows one at a time
+        (PlainRows.BETWEEN_ROWS is the template's whitespace between two rows)."""
+        theme = ListedTheme(1, 1, "Thema")
+        rows = [mark_safe(f"<fieldset>{n}</fieldset>\n") for n in range(3)]
+        context = {
+            "jobcenter": {"name": "J", "district": {"ags": self.jobcenter_a.district.ags}},
+            "statuses": [],
+        }
+        one_run = render_to_string(
+            "jobcenters/editor.html",
+            {**context, "themes": [(theme, "theme-1", [rendering.Run(rows)])]},
+        )
+        one_by_one = render_to_string(
+            "jobcenters/editor.html",
+            {**context, "themes": [(theme, "theme-1", [rendering.Run([row]) for row in rows])]},
+        )
+        self.assertEqual(one_run, one_by_one)
+        self.assertIn("<fieldset>2</fieldset>", one_run)
 
 
 class DashboardExportSessionRefreshTests(PersonaTestCase):

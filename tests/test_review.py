@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.text import capfirst
 
 from factors.models import Factor
-from jobcenters import roles
+from jobcenters import roles, views
 from jobcenters.models import Implementation, PendingChange, Status
 from jobcenters.services import (
     EditConflict,
@@ -593,8 +593,9 @@ class EditorQueryTests(ReviewTestCase):
         for number in range(1, 36, 2):
             self.submit(self.row(number=number))
         self.login(self.staff_a)
-        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 the jobcenter,
-        # 6 its 35 rows with factor, theme, updated_by and draft with its submitter.
+        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 the jobcenter's 35
+        # rows as plain values, 6 the 18 rows with a draft again, with factor, theme,
+        # updated_by and draft with its submitter.
         with self.assertNumQueries(6):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, 'class="review-state review-state-submitted"', count=18)
@@ -782,3 +783,58 @@ class DashboardTests(ReviewTestCase):
             response = self.client.get(url)
         self.assertNotContains(response, 'id="pending-changes"')
         self.assertEqual(len(with_review) - len(without), 1)
+
+
+class QueuedDraftsTests(ReviewTestCase):
+    """The queue reads its drafts as plain values (views.queued_drafts); the rows it
+    shows are those review_rows makes of the PendingChange instances."""
+
+    def test_values_give_what_instances_give(self):
+        self.submit()
+        returned = self.submit(
+            self.row(self.jobcenter_b),
+            user=self.staff_b,
+            values={"status": Status.PLANNED, "progress": 10, "target_date": "2027-01-31"},
+        )
+        return_change(pending=returned, user=self.coordinator, comment="Zu <früh>\nund so")
+        outdated = self.submit(self.row(number=2), values={"public_note": "neu"})
+        released = self.row(number=2)
+        update_implementation(
+            implementation=released,
+            values={"internal_note": "intern"},
+            expected_version=released.version,
+            user=self.coordinator,
+        )
+        instances = PendingChange.objects.select_related(
+            "implementation__jobcenter__district",
+            "implementation__factor",
+            "submitted_by",
+            "reviewed_by",
+        ).order_by("implementation__jobcenter__district__ags", "implementation__factor__number")
+        chosen = {f"{outdated.pk}-{outdated.version}"}
+        for language in ("de", "en"):
+            with translation.override(language):
+                fast = views.review_rows(views.queued_drafts(), chosen)
+                slow = views.review_rows(instances, chosen)
+                self.assertEqual(len(fast), 3)
+                for ours, theirs in zip(fast, slow, strict=True):
+                    self.assertEqual(
+                        (ours.key, ours.changes, ours.outdated, ours.checked),
+                        (theirs.key, theirs.changes, theirs.outdated, theirs.checked),
+                    )
+                    draft, model = ours.draft, theirs.draft
+                    for name in ("review_comment", "reviewed_at", "submitted_at", "is_returned"):
+                        self.assertEqual(getattr(draft, name), getattr(model, name), name)
+                    for name in ("reviewed_by", "submitted_by"):
+                        user = getattr(model, name)
+                        self.assertEqual(getattr(draft, name), user and str(user), name)
+                    row, implementation = draft.implementation, model.implementation
+                    self.assertEqual(row.jobcenter.name, implementation.jobcenter.name)
+                    self.assertEqual(
+                        row.jobcenter.district.ags, implementation.jobcenter.district.ags
+                    )
+                    self.assertEqual(
+                        (row.factor.number, row.factor.title),
+                        (implementation.factor.number, implementation.factor.title),
+                    )
+        self.assertEqual([row.outdated for row in fast].count(True), 1)
