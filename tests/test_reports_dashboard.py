@@ -254,6 +254,13 @@ class DashboardQueryCountTests(DashboardTestCase):
         with self.assertNumQueries(17):
             self.client.get(URL, {"as_of": "2026-04-01"})
 
+    def test_dashboard_without_changes_query_count(self):
+        self.login(self.director)
+        # as above: the predecessors are asked for even when no entry has one
+        with self.assertNumQueries(17):
+            response = self.client.get(URL, {"since": timezone.localdate().isoformat()})
+        self.assertEqual(response.context["dash"].changes, [])
+
     def test_xlsx_query_count(self):
         self.login(self.coordinator)
         with self.assertNumQueries(17):  # the same queries as the page
