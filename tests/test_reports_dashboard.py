@@ -355,19 +355,23 @@ class DateFormatTests(SimpleTestCase):
             datetime(999, 12, 31, 23, 59, 59),
             datetime(2026, 10, 25, 0, 0),
         ]
-        formats = ["d.m.Y", "d.m.Y H:i", "j.n.Y G:i:s", "Y-m-d", "100 % d", ""]
+        days = [date(2026, 3, 1), date(2027, 12, 31)]
+        formats = ["d.m.Y", "d.m.Y H:i", "j.n.Y G:i:s", "Y-m-d", "100 % d", "j. F Y", ""]
         for language in ("de", "en"):
             with translation.override(language):
-                formats += [get_format("SHORT_DATE_FORMAT"), get_format("SHORT_DATETIME_FORMAT")]
-        for format_string in formats:
-            write = compile_date_format(format_string)
-            if write is None:  # e.g. English "m/d/Y P": Django writes it
-                self.assertIn("P", format_string)
-                continue
-            for moment in moments:
-                self.assertEqual(
-                    write(moment), dateformat.format(moment, format_string), format_string
-                )
+                for name in ("DATE_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT"):
+                    formats.append(get_format(name))
+        for language in ("de", "en"):
+            with translation.override(language):
+                for format_string in formats:
+                    write = compile_date_format(format_string)
+                    if write is None:  # English "m/d/Y P", "N j, Y": Django writes them
+                        self.assertTrue({"P", "N"} & set(format_string), format_string)
+                        continue
+                    values = moments if {"H", "G", "i", "s"} & set(format_string) else days
+                    for value in values + moments:
+                        expected = dateformat.format(value, format_string)
+                        self.assertEqual(write(value), expected, (language, format_string))
 
     def test_other_formats_are_left_to_django(self):
         for format_string in ("m/d/Y P", r"d\.m", "D, d.m.", "N j, Y", "y"):

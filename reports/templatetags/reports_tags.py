@@ -1,11 +1,13 @@
 import html
-from datetime import datetime
+from datetime import date, datetime
+from operator import attrgetter
 
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import floatformat, linebreaksbr
 from django.utils import timezone
 from django.utils.dateformat import re_formatchars
+from django.utils.dates import MONTHS
 from django.utils.formats import date_format, get_format, localize
 from django.utils.functional import Promise
 from django.utils.html import format_html
@@ -72,19 +74,26 @@ def _texts():
     """
     written = {}
     localtime = _localtime()
+    # Dates (target dates) are many and mostly distinct: written like localize() does,
+    # in DATE_FORMAT, by the fast writer where the format allows.
+    write_date = compile_date_format(get_format("DATE_FORMAT"))
 
     def text(value):
         key = id(value) if isinstance(value, Promise) else (type(value), value)
         if key not in written:
-            written[key] = _escaped(localize(localtime(value)))
+            if write_date and type(value) is date:
+                written[key] = html.escape(write_date(value))
+            else:
+                written[key] = _escaped(localize(localtime(value)))
         return written[key]
 
     return text
 
 
-# Format characters that are a plain number of the date or time: d.m.Y H:i (German) needs
-# no more. A format of only these is written with one %-operation, the same text as
-# django.utils.dateformat (tests/test_reports_dashboard.py compares the two).
+# Format characters that are a plain number of the date or time, or the month's name:
+# d.m.Y H:i and j. F Y (German) need no more. A format of only these is written with one
+# %-operation, the same text as django.utils.dateformat (tests/test_reports_dashboard.py
+# compares the two).
 _NUMBER_FORMATS = {
     "d": ("%02d", "day"),
     "j": ("%d", "day"),
@@ -99,24 +108,28 @@ _NUMBER_FORMATS = {
 
 
 def compile_date_format(format_string):
-    """A function writing a datetime in `format_string` (Django's date format syntax) like
-    django.utils.dateformat.format, if the format has only _NUMBER_FORMATS characters
-    and no backslash escapes; otherwise None."""
+    """A function writing a date or datetime in `format_string` (Django's date format
+    syntax) like django.utils.dateformat.format, in the active language, if the format has
+    only _NUMBER_FORMATS characters and F, and no backslash escapes; otherwise None."""
     if "\\" in format_string:
         return None
     pieces = re_formatchars.split(format_string)
-    template, attributes = [], []
+    template, getters = [], []
     for i, piece in enumerate(pieces):
         if i % 2 == 0:
             template.append(piece.replace("%", "%%"))
         elif piece in _NUMBER_FORMATS:
             conversion, attribute = _NUMBER_FORMATS[piece]
             template.append(conversion)
-            attributes.append(attribute)
+            getters.append(attrgetter(attribute))
+        elif piece == "F":
+            names = {number: str(name) for number, name in MONTHS.items()}
+            template.append("%s")
+            getters.append(lambda value, names=names: names[value.month])
         else:
             return None
     template = "".join(template)
-    return lambda value: template % tuple(getattr(value, a) for a in attributes)
+    return lambda value: template % tuple(get(value) for get in getters)
 
 
 def _dates(format_name):
@@ -132,7 +145,7 @@ def _dates(format_name):
     localtime = _localtime()
     written = {}
 
-    def date(value):
+    def write(value):
         local = localtime(value)
         if not chars & set("aAfgGhHiPsuBcrUeIOTZ"):
             key = local.date()
@@ -145,7 +158,7 @@ def _dates(format_name):
             written[key] = html.escape(text)
         return written[key]
 
-    return date
+    return write
 
 
 def _share(value):
@@ -231,8 +244,8 @@ def _entry_rows(entries, last_cell):
 @register.filter
 def stale_rows(entries):
     """Body rows of the stale-entries table: jobcenter, factor, status, last update."""
-    date = _dates("SHORT_DATE_FORMAT")
-    return _entry_rows(entries, lambda i: date(i.updated_at))
+    short_date = _dates("SHORT_DATE_FORMAT")
+    return _entry_rows(entries, lambda i: short_date(i.updated_at))
 
 
 @register.filter
@@ -252,7 +265,7 @@ _CHANGE_ROW = (
 def change_rows(changes):
     """Body rows of the "what changed" table (history.Change list)."""
     text = _texts()
-    date = _dates("SHORT_DATETIME_FORMAT")
+    when = _dates("SHORT_DATETIME_FORMAT")
     name = _memo(_escaped)
     created = f"{_escaped(gettext('created'))}: "
     unchanged = f"<li>{_escaped(gettext('no visible change'))}</li>"
@@ -269,7 +282,7 @@ def change_rows(changes):
     return mark_safe(
         "".join(
             _CHANGE_ROW.format(
-                date(change.when),
+                when(change.when),
                 name(change.user_name or "–"),
                 name(change.jobcenter),
                 text(change.factor_number),
