@@ -294,6 +294,13 @@ class DashboardRowFilterTests(DashboardTestCase):
             "      <td>{{ i.internal_note|linebreaksbr }}</td></tr>\n"
             "    {% endfor %}",
         ),
+        "trend_rows": (
+            "trend_rows",
+            "{% for at, counts, total in rows %}\n"
+            '      <tr><th scope="row">{{ at|date:"SHORT_DATE_FORMAT" }}</th>{% for n in counts %}'
+            '<td class="num">{{ n }}</td>{% endfor %}<td class="num">{{ total }}</td></tr>\n'
+            "    {% endfor %}",
+        ),
         "change_rows": (
             "changes",
             "{% for change in rows %}\n"
@@ -311,6 +318,34 @@ class DashboardRowFilterTests(DashboardTestCase):
             "    {% endfor %}",
         ),
     }
+
+    CHART_LOOP = (
+        "{% for bar in chart.bars %}\n"
+        "        <g>\n"
+        "          {% for status, y, h, n in bar.segments %}"
+        '<rect class="seg-{{ status }}" x="{{ bar.x|stringformat:\'s\' }}" '
+        "y=\"{{ y|stringformat:'s' }}\" width=\"{{ chart.bar_width|stringformat:'s' }}\" "
+        "height=\"{{ h|stringformat:'s' }}\"></rect>{% endfor %}\n"
+        '          <text class="tick" x="{{ bar.x|stringformat:\'s\' }}" '
+        'y="{{ chart.label_y }}">{{ bar.label }}</text>\n'
+        "        </g>\n"
+        "      {% endfor %}"
+    )
+
+    def test_trend_bars_write_what_the_loop_wrote(self):
+        self.login(self.director)
+        for language in ("de", "en"):
+            response = self.client.get(
+                URL, {"trend_months": 24}, headers={"accept-language": language}
+            )
+            chart = response.context["chart"]
+            self.assertTrue(any(bar.segments for bar in chart["bars"]))
+            with translation.override(language):
+                expected = Template(self.CHART_LOOP).render(Context({"chart": chart}))
+                ours = Template("{% load reports_tags %}{{ chart|trend_bars }}").render(
+                    Context({"chart": chart})
+                )
+            self.assertEqual(ours, expected, language)
 
     def test_filters_write_what_the_loops_wrote(self):
         Implementation.objects.filter(pk=self.a1.pk).update(

@@ -292,3 +292,49 @@ def change_rows(changes):
             for change in changes
         )
     )
+
+
+# The trend's chart and table: 12 to 24 bars of up to six segments, and as many table
+# rows of eight numbers, built here as the compare tables are (the template loops with a
+# filter per attribute took a millisecond of a 30 ms page at 16 jobcenters).
+_BAR = (
+    "\n        <g>\n          {}\n"
+    '          <text class="tick" x="{}" y="{}">{}</text>\n        </g>\n      '
+)
+_SEGMENT = '<rect class="seg-{}" x="{}" y="{}" width="{}" height="{}"></rect>'
+
+
+@register.filter
+def trend_bars(chart):
+    """The stacked bars of reports.dashboard.trend_chart's geometry, as SVG groups."""
+    width = html.escape(str(chart["bar_width"]))
+    label_y = _escaped(localize(chart["label_y"]))
+    bars = []
+    for bar in chart["bars"]:
+        x = html.escape(str(bar.x))
+        segments = "".join(
+            _SEGMENT.format(html.escape(status), x, html.escape(str(y)), width, html.escape(str(h)))
+            for status, y, h, _n in bar.segments
+        )
+        bars.append(_BAR.format(segments, x, label_y, _escaped(bar.label)))
+    return mark_safe("".join(bars))
+
+
+_TREND_ROW = '\n      <tr><th scope="row">{}</th>{}<td class="num">{}</td></tr>\n    '
+
+
+@register.filter
+def trend_rows(rows):
+    """Body rows of the trend table: [(moment, [count per status], total)]."""
+    short_date = _dates("SHORT_DATE_FORMAT")
+    number = _memo(lambda n: _escaped(localize(n)))
+    return mark_safe(
+        "".join(
+            _TREND_ROW.format(
+                short_date(at),
+                "".join(f'<td class="num">{number(n)}</td>' for n in counts),
+                number(total),
+            )
+            for at, counts, total in rows
+        )
+    )
