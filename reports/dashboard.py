@@ -134,7 +134,10 @@ def build(user, form):
     stale_total = stale_qs.count()
 
     changes, changes_total = history.changes_since(
-        history.end_of_day(params["since"]), scope, limit=LIST_LIMIT
+        history.end_of_day(params["since"]),
+        scope,
+        limit=LIST_LIMIT,
+        everything=roles.sees_everything(user),
     )
     points = history.month_ends(params["trend_months"])
     trend = history.trend(points, scope)

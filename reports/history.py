@@ -253,14 +253,16 @@ def _user_name(row):
     return full or row["history_user__username"] or ""
 
 
-def changes_since(since, implementations=None, *, limit=200):
+def changes_since(since, implementations=None, *, limit=200, everything=False):
     """(changes, total): the latest `limit` history entries after `since`, each with its
     changed fields old → new. Three queries: the count, the entries, their predecessors.
 
-    Plain values, not model instances: a page lists up to `limit` entries.
+    Plain values, not model instances: a page lists up to `limit` entries. `everything`
+    says that `implementations` are all of them (a coordinator's view): see below.
     """
     if implementations is None:
         implementations = Implementation.objects.all()
+        everything = True
     previous = (
         HistoricalImplementation.objects.filter(
             id=OuterRef("id"), history_date__lte=OuterRef("history_date")
@@ -274,7 +276,19 @@ def changes_since(since, implementations=None, *, limit=200):
         id__in=implementations.order_by().values("pk"), history_date__gt=since
     )
     total = entries.count()
-    latest = entries.annotate(previous_id=Subquery(previous)).order_by(
+    listed = entries
+    if everything and connection.vendor == "sqlite":
+        # SQLite probes the (id, history_date) index once per implementation in scope and
+        # sorts every entry since `since`; when every implementation is in scope, walking
+        # the history_date index backwards stops after `limit` entries. At 405 jobcenters:
+        # 26 -> 2 ms (since the last Stichtag), 64 -> 2 ms (since 2020). `id + 0` is
+        # SQLite's documented way to keep it off the id index. Only then: a staff
+        # member's 35 rows are found by the probes (0.1 ms), not among 275,000 entries
+        # (290 ms).
+        listed = HistoricalImplementation.objects.alias(unindexed_id=F("id") + 0).filter(
+            unindexed_id__in=implementations.order_by().values("pk"), history_date__gt=since
+        )
+    latest = listed.annotate(previous_id=Subquery(previous)).order_by(
         "-history_date", "-history_id"
     )
     records = list(
