@@ -114,7 +114,9 @@ def build(user, form):
     if not jobcenters and not roles.sees_everything(user):
         # Signed in, but neither a role that reads everything nor a jobcenter of one's own.
         raise PermissionDenied
-    factors = list(Factor.objects.in_catalogue_order())
+    # The compare table shows a factor as str(factor) does; its other columns and its
+    # theme are not needed.
+    factors = list(Factor.objects.in_catalogue_order().values_list("pk", "number", "title"))
 
     as_of = history.end_of_day(params["as_of"]) if params["as_of"] else None
     headline = history.summary_at(as_of, scope) if as_of else StatusSummary(scope.status_counts())
@@ -156,8 +158,10 @@ def build(user, form):
     )
     empty = StatusSummary()
     compare_factors = [
-        CompareRow(str(f), by_a["factor_id"].get(f.pk, empty), by_b["factor_id"].get(f.pk, empty))
-        for f in factors
+        CompareRow(
+            f"{number}. {title}", by_a["factor_id"].get(pk, empty), by_b["factor_id"].get(pk, empty)
+        )
+        for pk, number, title in factors
     ]
     compare_jobcenters = [
         CompareRow(
