@@ -236,13 +236,14 @@ class Change:
         return self.history_type == "+"
 
 
-# Status value -> label, looked up per changed field (Status(value) is an enum call).
-_STATUS_LABELS = {status.value: status.label for status in Status}
+# Status value -> label, looked up per changed field and entry (Status(value) is an enum
+# call).
+STATUS_LABELS = {status.value: status.label for status in Status}
 
 
 def _display(name, value):
     if name == "status" and value:
-        return _STATUS_LABELS[value]
+        return STATUS_LABELS[value]
     if value is None or value == "":
         return "–"
     return value

@@ -279,8 +279,8 @@ class DashboardRowFilterTests(DashboardTestCase):
         "stale_rows": (
             "stale",
             "{% for i in rows %}\n"
-            "      <tr><td>{{ i.jobcenter.name }}</td><td>{{ i.factor.number }}. "
-            "{{ i.factor.title }}</td>\n"
+            "      <tr><td>{{ i.jobcenter_name }}</td><td>{{ i.factor_number }}. "
+            "{{ i.factor_title }}</td>\n"
             "      <td>{{ i.status|status }}</td>\n"
             '      <td>{{ i.updated_at|date:"SHORT_DATE_FORMAT" }}</td></tr>\n'
             "    {% endfor %}",
@@ -288,8 +288,8 @@ class DashboardRowFilterTests(DashboardTestCase):
         "note_rows": (
             "internal_notes",
             "{% for i in rows %}\n"
-            "      <tr><td>{{ i.jobcenter.name }}</td><td>{{ i.factor.number }}. "
-            "{{ i.factor.title }}</td>\n"
+            "      <tr><td>{{ i.jobcenter_name }}</td><td>{{ i.factor_number }}. "
+            "{{ i.factor_title }}</td>\n"
             "      <td>{{ i.status|status }}</td>\n"
             "      <td>{{ i.internal_note|linebreaksbr }}</td></tr>\n"
             "    {% endfor %}",

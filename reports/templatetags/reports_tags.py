@@ -230,9 +230,9 @@ def _entry_rows(entries, last_cell):
     return mark_safe(
         "".join(
             _ENTRY_ROW.format(
-                name(i.jobcenter.name),
-                number(i.factor.number),
-                name(i.factor.title),
+                name(i.jobcenter_name),
+                number(i.factor_number),
+                name(i.factor_title),
                 status_html(i.status),
                 last_cell(i),
             )
