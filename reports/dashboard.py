@@ -27,8 +27,33 @@ STATUS_ORDER = [
     Status.NOT_APPLICABLE,
 ]
 LIST_LIMIT = 200
-# What the entry tables (internal notes, stale entries) show of a row's jobcenter and factor.
-ENTRY_TABLE_FIELDS = ("jobcenter__name", "factor__number", "factor__title")
+# What the entry tables (internal notes, stale entries) show of an implementation, in the
+# order of Entry's fields.
+ENTRY_TABLE_FIELDS = ("pk", "jobcenter__name", "factor__number", "factor__title", "status")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An implementation as the entry tables show it: plain values, not an implementation
+    with its jobcenter and factor (up to 2 × 200 rows: three model instances each)."""
+
+    pk: int
+    jobcenter_name: str
+    factor_number: int
+    factor_title: str
+    status: str
+    internal_note: str = ""
+    updated_at: datetime | None = None
+
+    def get_status_display(self):
+        """As Implementation.get_status_display(): the label in the active language."""
+        return str(history.STATUS_LABELS.get(self.status, self.status))
+
+
+def _entries(implementations, detail):
+    """[Entry] of the first LIST_LIMIT `implementations`, with the field `detail`."""
+    rows = implementations.values_list(*ENTRY_TABLE_FIELDS, detail)[:LIST_LIMIT]
+    return [Entry(*row[:-1], **{detail: row[-1]}) for row in rows]
 
 
 @dataclass
@@ -108,33 +133,36 @@ def build(user, form):
     params = form.values(previous_stichtag=previous_stichtag(stichtage))
     visible = Jobcenter.objects.visible_to(user)
     scope = Implementation.objects.filter(jobcenter__in=visible)
-    # Only the columns and related rows the page and the export show: at 405 jobcenters
-    # the build made ~2,700 model instances (districts, users never shown), now ~1,700.
+    # Only the columns the page and the export show: at 405 jobcenters the build made
+    # ~2,700 model instances (districts, users never shown); with the entry tables and
+    # factors as plain values, ~410 are left (these jobcenters).
     jobcenters = list(visible.only("name").order_by("district__ags"))
     if not jobcenters and not roles.sees_everything(user):
         # Signed in, but neither a role that reads everything nor a jobcenter of one's own.
         raise PermissionDenied
-    factors = list(Factor.objects.in_catalogue_order())
+    # The compare table shows a factor as str(factor) does; its other columns and its
+    # theme are not needed.
+    factors = list(Factor.objects.in_catalogue_order().values_list("pk", "number", "title"))
 
     as_of = history.end_of_day(params["as_of"]) if params["as_of"] else None
     headline = history.summary_at(as_of, scope) if as_of else StatusSummary(scope.status_counts())
 
-    internal_notes = list(
-        scope.exclude(internal_note="")
-        .select_related("jobcenter", "factor")
-        .only("status", "internal_note", *ENTRY_TABLE_FIELDS)
-        .order_by("jobcenter__district__ags", "factor__number")[:LIST_LIMIT]
+    internal_notes = _entries(
+        scope.exclude(internal_note="").order_by("jobcenter__district__ags", "factor__number"),
+        "internal_note",
     )
     stale_qs = scope.stale(months=params["stale_months"])
-    stale = list(
-        stale_qs.select_related("jobcenter", "factor")
-        .only("status", "updated_at", *ENTRY_TABLE_FIELDS)
-        .order_by("updated_at", "jobcenter__district__ags", "factor__number")[:LIST_LIMIT]
+    stale = _entries(
+        stale_qs.order_by("updated_at", "jobcenter__district__ags", "factor__number"),
+        "updated_at",
     )
     stale_total = stale_qs.count()
 
     changes, changes_total = history.changes_since(
-        history.end_of_day(params["since"]), scope, limit=LIST_LIMIT
+        history.end_of_day(params["since"]),
+        scope,
+        limit=LIST_LIMIT,
+        everything=roles.sees_everything(user),
     )
     points = history.month_ends(params["trend_months"])
     trend = history.trend(points, scope)
@@ -153,8 +181,10 @@ def build(user, form):
     )
     empty = StatusSummary()
     compare_factors = [
-        CompareRow(str(f), by_a["factor_id"].get(f.pk, empty), by_b["factor_id"].get(f.pk, empty))
-        for f in factors
+        CompareRow(
+            f"{number}. {title}", by_a["factor_id"].get(pk, empty), by_b["factor_id"].get(pk, empty)
+        )
+        for pk, number, title in factors
     ]
     compare_jobcenters = [
         CompareRow(

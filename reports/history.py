@@ -236,9 +236,14 @@ class Change:
         return self.history_type == "+"
 
 
+# Status value -> label, looked up per changed field and entry (Status(value) is an enum
+# call).
+STATUS_LABELS = {status.value: status.label for status in Status}
+
+
 def _display(name, value):
     if name == "status" and value:
-        return Status(value).label
+        return STATUS_LABELS[value]
     if value is None or value == "":
         return "–"
     return value
@@ -249,14 +254,16 @@ def _user_name(row):
     return full or row["history_user__username"] or ""
 
 
-def changes_since(since, implementations=None, *, limit=200):
+def changes_since(since, implementations=None, *, limit=200, everything=False):
     """(changes, total): the latest `limit` history entries after `since`, each with its
     changed fields old → new. Three queries: the count, the entries, their predecessors.
 
-    Plain values, not model instances: a page lists up to `limit` entries.
+    Plain values, not model instances: a page lists up to `limit` entries. `everything`
+    says that `implementations` are all of them (a coordinator's view): see below.
     """
     if implementations is None:
         implementations = Implementation.objects.all()
+        everything = True
     previous = (
         HistoricalImplementation.objects.filter(
             id=OuterRef("id"), history_date__lte=OuterRef("history_date")
@@ -270,7 +277,19 @@ def changes_since(since, implementations=None, *, limit=200):
         id__in=implementations.order_by().values("pk"), history_date__gt=since
     )
     total = entries.count()
-    latest = entries.annotate(previous_id=Subquery(previous)).order_by(
+    listed = entries
+    if everything and connection.vendor == "sqlite":
+        # SQLite probes the (id, history_date) index once per implementation in scope and
+        # sorts every entry since `since`; when every implementation is in scope, walking
+        # the history_date index backwards stops after `limit` entries. At 405 jobcenters:
+        # 26 -> 2 ms (since the last Stichtag), 64 -> 2 ms (since 2020). `id + 0` is
+        # SQLite's documented way to keep it off the id index. Only then: a staff
+        # member's 35 rows are found by the probes (0.1 ms), not among 275,000 entries
+        # (290 ms).
+        listed = HistoricalImplementation.objects.alias(unindexed_id=F("id") + 0).filter(
+            unindexed_id__in=implementations.order_by().values("pk"), history_date__gt=since
+        )
+    latest = listed.annotate(previous_id=Subquery(previous)).order_by(
         "-history_date", "-history_id"
     )
     records = list(
@@ -288,11 +307,15 @@ def changes_since(since, implementations=None, *, limit=200):
             *CHANGE_FIELDS,
         )[:limit]
     )
-    # One query whatever the records, so the page's query count does not depend on the data.
+    # The predecessors by the ids just read, not by running the entries query again as a
+    # subquery (at 405 jobcenters SQLite 9 -> 1 ms, PostgreSQL 16 -> 1 ms). One query
+    # whatever the records, so the page's query count does not depend on the data: with
+    # no predecessor at all it asks for id 0, which no history entry has.
+    previous_ids = [r["previous_id"] for r in records if r["previous_id"] is not None]
     older = {
         row["history_id"]: row
         for row in HistoricalImplementation.objects.filter(
-            history_id__in=latest.values("previous_id")[:limit]
+            history_id__in=previous_ids or [0]
         ).values("history_id", *CHANGE_FIELDS)
     }
     labels = {f.name: f.verbose_name for f in Implementation._meta.fields}

@@ -52,7 +52,7 @@ def dashboard_workbook(dash):
         _("Internal notes"),
         [_("Jobcenter"), _("Factor"), _("Status"), _("Internal note")],
         [
-            (i.jobcenter.name, i.factor.number, i.get_status_display(), i.internal_note)
+            (i.jobcenter_name, i.factor_number, i.get_status_display(), i.internal_note)
             for i in dash.internal_notes
         ],
     )
@@ -61,7 +61,7 @@ def dashboard_workbook(dash):
         _("Stale entries"),
         [_("Jobcenter"), _("Factor"), _("Status"), _("Last update")],
         [
-            (i.jobcenter.name, i.factor.number, i.get_status_display(), _local(i.updated_at))
+            (i.jobcenter_name, i.factor_number, i.get_status_display(), _local(i.updated_at))
             for i in dash.stale
         ],
     )

@@ -1,16 +1,19 @@
 """The signed-in dashboard and its XLSX export, tested from outside with real logins."""
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from unittest import mock
 
 from django.template import Context, Template
+from django.test import SimpleTestCase
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
+from django.utils.formats import get_format
 from openpyxl import load_workbook
 
 from jobcenters.models import Implementation, Status
 from reports.models import Stichtag
+from reports.templatetags.reports_tags import compile_date_format
 from tests.base import PersonaTestCase
 
 from .factories import make_jobcenter, make_user
@@ -251,6 +254,13 @@ class DashboardQueryCountTests(DashboardTestCase):
         with self.assertNumQueries(17):
             self.client.get(URL, {"as_of": "2026-04-01"})
 
+    def test_dashboard_without_changes_query_count(self):
+        self.login(self.director)
+        # as above: the predecessors are asked for even when no entry has one
+        with self.assertNumQueries(17):
+            response = self.client.get(URL, {"since": timezone.localdate().isoformat()})
+        self.assertEqual(response.context["dash"].changes, [])
+
     def test_xlsx_query_count(self):
         self.login(self.coordinator)
         with self.assertNumQueries(17):  # the same queries as the page
@@ -269,8 +279,8 @@ class DashboardRowFilterTests(DashboardTestCase):
         "stale_rows": (
             "stale",
             "{% for i in rows %}\n"
-            "      <tr><td>{{ i.jobcenter.name }}</td><td>{{ i.factor.number }}. "
-            "{{ i.factor.title }}</td>\n"
+            "      <tr><td>{{ i.jobcenter_name }}</td><td>{{ i.factor_number }}. "
+            "{{ i.factor_title }}</td>\n"
             "      <td>{{ i.status|status }}</td>\n"
             '      <td>{{ i.updated_at|date:"SHORT_DATE_FORMAT" }}</td></tr>\n'
             "    {% endfor %}",
@@ -278,10 +288,17 @@ class DashboardRowFilterTests(DashboardTestCase):
         "note_rows": (
             "internal_notes",
             "{% for i in rows %}\n"
-            "      <tr><td>{{ i.jobcenter.name }}</td><td>{{ i.factor.number }}. "
-            "{{ i.factor.title }}</td>\n"
+            "      <tr><td>{{ i.jobcenter_name }}</td><td>{{ i.factor_number }}. "
+            "{{ i.factor_title }}</td>\n"
             "      <td>{{ i.status|status }}</td>\n"
             "      <td>{{ i.internal_note|linebreaksbr }}</td></tr>\n"
+            "    {% endfor %}",
+        ),
+        "trend_rows": (
+            "trend_rows",
+            "{% for at, counts, total in rows %}\n"
+            '      <tr><th scope="row">{{ at|date:"SHORT_DATE_FORMAT" }}</th>{% for n in counts %}'
+            '<td class="num">{{ n }}</td>{% endfor %}<td class="num">{{ total }}</td></tr>\n'
             "    {% endfor %}",
         ),
         "change_rows": (
@@ -301,6 +318,34 @@ class DashboardRowFilterTests(DashboardTestCase):
             "    {% endfor %}",
         ),
     }
+
+    CHART_LOOP = (
+        "{% for bar in chart.bars %}\n"
+        "        <g>\n"
+        "          {% for status, y, h, n in bar.segments %}"
+        '<rect class="seg-{{ status }}" x="{{ bar.x|stringformat:\'s\' }}" '
+        "y=\"{{ y|stringformat:'s' }}\" width=\"{{ chart.bar_width|stringformat:'s' }}\" "
+        "height=\"{{ h|stringformat:'s' }}\"></rect>{% endfor %}\n"
+        '          <text class="tick" x="{{ bar.x|stringformat:\'s\' }}" '
+        'y="{{ chart.label_y }}">{{ bar.label }}</text>\n'
+        "        </g>\n"
+        "      {% endfor %}"
+    )
+
+    def test_trend_bars_write_what_the_loop_wrote(self):
+        self.login(self.director)
+        for language in ("de", "en"):
+            response = self.client.get(
+                URL, {"trend_months": 24}, headers={"accept-language": language}
+            )
+            chart = response.context["chart"]
+            self.assertTrue(any(bar.segments for bar in chart["bars"]))
+            with translation.override(language):
+                expected = Template(self.CHART_LOOP).render(Context({"chart": chart}))
+                ours = Template("{% load reports_tags %}{{ chart|trend_bars }}").render(
+                    Context({"chart": chart})
+                )
+            self.assertEqual(ours, expected, language)
 
     def test_filters_write_what_the_loops_wrote(self):
         Implementation.objects.filter(pk=self.a1.pk).update(
@@ -333,3 +378,36 @@ class DashboardRowFilterTests(DashboardTestCase):
                     )
                     self.assertEqual(ours, expected, (language, name))
                     self.assertIn("<tr>", ours)
+
+
+class DateFormatTests(SimpleTestCase):
+    """The dashboard tables' fast date writer (numbers only) matches Django's, and steps
+    aside for every format it does not cover."""
+
+    def test_number_formats_match_django(self):
+        moments = [
+            datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            datetime(999, 12, 31, 23, 59, 59),
+            datetime(2026, 10, 25, 0, 0),
+        ]
+        days = [date(2026, 3, 1), date(2027, 12, 31)]
+        formats = ["d.m.Y", "d.m.Y H:i", "j.n.Y G:i:s", "Y-m-d", "100 % d", "j. F Y", ""]
+        for language in ("de", "en"):
+            with translation.override(language):
+                for name in ("DATE_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT"):
+                    formats.append(get_format(name))
+        for language in ("de", "en"):
+            with translation.override(language):
+                for format_string in formats:
+                    write = compile_date_format(format_string)
+                    if write is None:  # English "m/d/Y P", "N j, Y": Django writes them
+                        self.assertTrue({"P", "N"} & set(format_string), format_string)
+                        continue
+                    values = moments if {"H", "G", "i", "s"} & set(format_string) else days
+                    for value in values + moments:
+                        expected = dateformat.format(value, format_string)
+                        self.assertEqual(write(value), expected, (language, format_string))
+
+    def test_other_formats_are_left_to_django(self):
+        for format_string in ("m/d/Y P", r"d\.m", "D, d.m.", "N j, Y", "y"):
+            self.assertIsNone(compile_date_format(format_string), format_string)

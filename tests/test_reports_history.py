@@ -227,6 +227,20 @@ class ReferenceTests(TestCase):
                 self.assertEqual(point.summary, self.reference(point.at, scope)[2], point.at)
             self.assertTrue(any(p.summary.counts[Status.DONE] for p in trend))
 
+    def test_changes_since_read_by_date_or_by_row_agree(self):
+        # `everything` only changes how SQLite walks the history (see changes_since),
+        # never the answer; the limit cuts inside the same moment too.
+        everything = Implementation.objects.all()
+        shown = 0
+        for since in (at(2026, 1, 1), at(2026, 3, 15), at(2026, 6, 1)):
+            for limit in (3, 200):
+                by_row = history.changes_since(since, everything, limit=limit)
+                with self.assertNumQueries(3):
+                    by_date = history.changes_since(since, everything, limit=limit, everything=True)
+                self.assertEqual(by_date, by_row, (since, limit))
+                shown += len(by_date[0])
+        self.assertGreater(shown, 6)
+
     def test_an_empty_scope_counts_nothing_without_asking(self):
         nothing = Implementation.objects.none()
         with self.assertNumQueries(0):
