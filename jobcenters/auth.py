@@ -13,4 +13,6 @@ class DemoAwareModelBackend(ModelBackend):
             return False
         if settings.KJC_DEMO_LOGINS:
             return True
-        return not user.groups.filter(name=roles.DEMO_ACCOUNTS).exists()
+        # From the group names, read once per user object: the role checks later in
+        # the request reuse them, so this costs no query of its own.
+        return roles.DEMO_ACCOUNTS not in roles.group_names(user)

@@ -45,11 +45,11 @@ class AdminTestCase(PersonaTestCase):
 class ChangelistTests(AdminTestCase):
     def test_staff_sees_only_their_own_jobcenter(self):
         self.login(self.staff_a)
-        # 1 session, 2 user, 3 demo-account check (auth backend), 4 user permissions,
-        # 5 group permissions, 6 group names (role check for scoping), 7 jobcenter filter
-        # choices, 8 theme filter choices, 9 COUNT of the filtered rows, 10 the page of
-        # rows with jobcenter, district, factor and updated_by joined.
-        with self.assertNumQueries(10):
+        # 1 session, 2 user, 3 group names (the auth backend's demo-account check, reused
+        # by the role check for scoping), 4 user permissions, 5 group permissions,
+        # 6 jobcenter filter choices, 7 theme filter choices, 8 COUNT of the filtered
+        # rows, 9 the page of rows with jobcenter, district, factor and updated_by joined.
+        with self.assertNumQueries(9):
             response = self.client.get(CHANGELIST)
         self.assertEqual(response.status_code, 200)
         rows = list(response.context["cl"].result_list)
@@ -67,8 +67,8 @@ class ChangelistTests(AdminTestCase):
                 user=self.staff_a,
             )
         self.login(self.coordinator)
-        # The same 10 queries as for staff, over both jobcenters' rows, each with its author.
-        with self.assertNumQueries(10):
+        # The same 9 queries as for staff, over both jobcenters' rows, each with its author.
+        with self.assertNumQueries(9):
             response = self.client.get(CHANGELIST)
         self.assertEqual(len(response.context["cl"].result_list), 2 * self.factor_count)
 
@@ -238,11 +238,11 @@ class ChangeViewPermissionTests(AdminTestCase):
         row = self.row(self.jobcenter_a)
         self.login(self.staff_a)
         ContentType.objects.clear_cache()
-        # 1 session, 2 user, 3 demo-account check (auth backend), 4 group names (role
-        # check for scoping), 5 the row with jobcenter, district, factor and updated_by,
-        # 6 user permissions, 7 group permissions, 8 jobcenter ids the user may see/edit,
-        # 9 content type of the model (cached by Django after the first request).
-        with self.assertNumQueries(9):
+        # 1 session, 2 user, 3 group names (the auth backend's demo-account check, reused
+        # by the role check for scoping), 4 the row with jobcenter, district, factor and
+        # updated_by, 5 user permissions, 6 group permissions, 7 jobcenter ids the user may
+        # see/edit, 8 content type of the model (cached by Django after the first request).
+        with self.assertNumQueries(8):
             response = self.client.get(change_url(row))
         self.assertEqual(response.status_code, 200)
 
@@ -355,10 +355,10 @@ class ConflictTests(AdminTestCase):
 class JobcenterAndCatalogueAdminTests(AdminTestCase):
     def test_staff_sees_own_jobcenter_with_editor_link(self):
         self.login(self.staff_a)
-        # 1 session, 2 user, 3 demo-account check, 4 user permissions, 5 group
-        # permissions, 6 group names (role check), 7 COUNT filtered, 8 COUNT unfiltered,
-        # 9 the jobcenters with district and "may edit" (EXISTS subquery).
-        with self.assertNumQueries(9):
+        # 1 session, 2 user, 3 group names (the auth backend's demo-account check, reused
+        # by the role check), 4 user permissions, 5 group permissions, 6 COUNT filtered,
+        # 7 COUNT unfiltered, 8 the jobcenters with district and "may edit" (EXISTS).
+        with self.assertNumQueries(8):
             response = self.client.get(reverse("admin:jobcenters_jobcenter_changelist"))
         self.assertContains(response, "Jobcenter A")
         self.assertNotContains(response, "Jobcenter B")
@@ -435,9 +435,9 @@ class JobcenterAndCatalogueAdminTests(AdminTestCase):
     def test_factor_changelist_shows_verified_and_filters(self):
         self.login(self.coordinator)
         url = reverse("admin:factors_factor_changelist")
-        # 1 session, 2 user, 3 demo-account check (auth backend), 4 user permissions,
-        # 5 group permissions, 6 theme filter choices, 7 COUNT filtered, 8 COUNT unfiltered,
-        # 9 factors with their theme.
+        # 1 session, 2 user, 3 group names (the auth backend's demo-account check),
+        # 4 user permissions, 5 group permissions, 6 theme filter choices, 7 COUNT
+        # filtered, 8 COUNT unfiltered, 9 factors with their theme.
         with self.assertNumQueries(9):
             response = self.client.get(url, {"verified__exact": "0"})
         self.assertEqual(response.context["cl"].result_count, self.factor_count)

@@ -326,11 +326,11 @@ class EditorQueryCountTests(EditorTestCase):
 
     def test_get_at_35_factors(self):
         self.login(self.staff_a)
-        # 1 session, 2 user, 3 demo-account check (auth backend), 4 group names (role
-        # check in editable_by), 5 the jobcenter's 35 rows as plain values with factor,
-        # theme, updated_by, draft id and the jobcenter's name and Kreisschlüssel (the
-        # jobcenter and the permission check in a subquery).
-        with self.assertNumQueries(5):
+        # 1 session, 2 user, 3 group names (the auth backend's demo-account check, reused
+        # by the role check in editable_by), 4 the jobcenter's 35 rows as plain values
+        # with factor, theme, updated_by, draft id and the jobcenter's name and
+        # Kreisschlüssel (the jobcenter and the permission check in a subquery).
+        with self.assertNumQueries(4):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, "<fieldset", count=35)
         self.assertContains(response, '<section class="theme"', count=9)
@@ -345,9 +345,9 @@ class EditorQueryCountTests(EditorTestCase):
                 user=self.staff_a,
             )
         self.login(self.staff_a)
-        # 1-5 as without drafts; 6 the rows with a draft again, as instances with their
+        # 1-4 as without drafts; 5 the rows with a draft again, as instances with their
         # drafts: one query for any number of drafts.
-        with self.settings(KJC_REVIEW_REQUIRED=True), self.assertNumQueries(6):
+        with self.settings(KJC_REVIEW_REQUIRED=True), self.assertNumQueries(5):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, "<fieldset", count=35)
         self.assertContains(response, "review-state-submitted", count=3)
@@ -361,8 +361,8 @@ class EditorQueryCountTests(EditorTestCase):
     def test_get_without_rows(self):
         empty = make_jobcenter(with_implementations=False)
         self.login(self.coordinator)
-        # 1-5 as above, finding no row; 6 the jobcenter (or a 404).
-        with self.assertNumQueries(6):
+        # 1-4 as above, finding no row; 5 the jobcenter (or a 404).
+        with self.assertNumQueries(5):
             response = self.client.get(editor_url(empty))
         self.assertContains(response, empty.name)
         self.assertContains(response, "<fieldset", count=0)
@@ -371,12 +371,12 @@ class EditorQueryCountTests(EditorTestCase):
         rows = list(Implementation.objects.filter(jobcenter=self.jobcenter_a)[:count])
         data = editor_data(self.jobcenter_a, {row.pk: {"status": Status.PLANNED} for row in rows})
         self.login(self.staff_a)
-        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 jobcenter, 6 rows;
-        # 7-8 SAVEPOINT/RELEASE of the all-or-nothing transaction. Model validation asks
-        # the database nothing (the status rules are checked in Python). Per edited row,
-        # never per factor: update_implementation's SAVEPOINT, the row under lock,
-        # UPDATE, history INSERT, RELEASE (5).
-        with self.assertNumQueries(6 + 2 + count * 5):
+        # 1 session, 2 user, 3 group names (demo-account check and role check),
+        # 4 jobcenter, 5 rows; 6-7 SAVEPOINT/RELEASE of the all-or-nothing transaction.
+        # Model validation asks the database nothing (the status rules are checked in
+        # Python). Per edited row, never per factor: update_implementation's SAVEPOINT,
+        # the row under lock, UPDATE, history INSERT, RELEASE (5).
+        with self.assertNumQueries(5 + 2 + count * 5):
             response = self.client.post(editor_url(self.jobcenter_a), data)
         self.assertEqual(response.status_code, 302)
         self.assertEqual(Implementation.objects.filter(status=Status.PLANNED).count(), count)
@@ -391,9 +391,10 @@ class EditorQueryCountTests(EditorTestCase):
         row = Implementation.objects.filter(jobcenter=self.jobcenter_a).first()
         self.login(self.staff_a)
         data = editor_data(self.jobcenter_a, {row.pk: {"progress": 150, "status": "geplant"}})
-        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 jobcenter, 6 rows;
-        # validating the edited row and re-showing the 34 untouched ones costs nothing.
-        with self.assertNumQueries(6):
+        # 1 session, 2 user, 3 group names (demo-account check and role check),
+        # 4 jobcenter, 5 rows; validating the edited row and re-showing the 34 untouched
+        # ones costs nothing.
+        with self.assertNumQueries(5):
             response = self.client.post(editor_url(self.jobcenter_a), data)
         self.assertEqual(response.status_code, 200)
 
@@ -436,9 +437,9 @@ class EditorRaceTests(EditorTestCase):
 class EditorIndexQueryTests(EditorTestCase):
     def test_query_count(self):
         self.login(self.coordinator)
-        # 1 session, 2 user, 3 demo-account check, 4 group names (role check),
-        # 5 the jobcenters with their districts.
-        with self.assertNumQueries(5):
+        # 1 session, 2 user, 3 group names (demo-account check and role check),
+        # 4 the jobcenters with their districts.
+        with self.assertNumQueries(4):
             response = self.client.get(reverse("jobcenters:editor_index"))
         self.assertContains(response, editor_url(self.jobcenter_b))
 

@@ -239,11 +239,11 @@ class DashboardQueryCountTests(DashboardTestCase):
 
     def test_dashboard_query_count(self):
         self.login(self.director)
-        # session, user, demo-group check of the auth backend; Stichtage, group names
-        # (roles), jobcenters, factors, headline, internal notes, stale list, stale count,
-        # changes count, changes, their predecessors, trend, compare A and B (one grouped
-        # query each, per factor and per jobcenter at once)
-        with self.assertNumQueries(17):
+        # session, user, group names (the auth backend's demo-account check, reused for
+        # the roles); Stichtage, jobcenters, factors, headline, internal notes, stale
+        # list, stale count, changes count, changes, their predecessors, trend, compare A
+        # and B (one grouped query each, per factor and per jobcenter at once)
+        with self.assertNumQueries(16):
             response = self.client.get(URL, {"since": "2026-01-01"})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(response.context["dash"].jobcenters), 2 + self.extra_jobcenters)
@@ -251,19 +251,19 @@ class DashboardQueryCountTests(DashboardTestCase):
     def test_dashboard_as_of_query_count(self):
         self.login(self.staff_a)
         # as above, with the headline from the history instead of the rows
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(16):
             self.client.get(URL, {"as_of": "2026-04-01"})
 
     def test_dashboard_without_changes_query_count(self):
         self.login(self.director)
         # as above: the predecessors are asked for even when no entry has one
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(16):
             response = self.client.get(URL, {"since": timezone.localdate().isoformat()})
         self.assertEqual(response.context["dash"].changes, [])
 
     def test_xlsx_query_count(self):
         self.login(self.coordinator)
-        with self.assertNumQueries(17):  # the same queries as the page
+        with self.assertNumQueries(16):  # the same queries as the page
             self.client.get(XLSX_URL)
 
 

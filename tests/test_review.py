@@ -593,10 +593,10 @@ class EditorQueryTests(ReviewTestCase):
         for number in range(1, 36, 2):
             self.submit(self.row(number=number))
         self.login(self.staff_a)
-        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 the jobcenter's 35
-        # rows as plain values, 6 the 18 rows with a draft again, with factor, theme,
-        # updated_by and draft with its submitter.
-        with self.assertNumQueries(6):
+        # 1 session, 2 user, 3 group names (demo-account check and role check), 4 the
+        # jobcenter's 35 rows as plain values, 5 the 18 rows with a draft again, with
+        # factor, theme, updated_by and draft with its submitter.
+        with self.assertNumQueries(5):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, 'class="review-state review-state-submitted"', count=18)
 
@@ -611,9 +611,9 @@ class QueueTests(ReviewTestCase):
         )
         return_change(pending=returned, user=self.coordinator, comment="Zu früh")
         self.login(self.coordinator)
-        # 1 session, 2 user, 3 demo-account check, 4 group names (coordinator check),
-        # 5 every draft with its row, jobcenter, district, factor, submitter, reviewer.
-        with self.assertNumQueries(5):
+        # 1 session, 2 user, 3 group names (demo-account check, coordinator check),
+        # 4 every draft with its row, jobcenter, district, factor, submitter, reviewer.
+        with self.assertNumQueries(4):
             response = self.client.get(reverse(QUEUE))
         self.assertContains(response, "Jobcenter A")
         self.assertContains(
@@ -631,7 +631,7 @@ class QueueTests(ReviewTestCase):
             self.submit(self.row(number=number))
             self.submit(self.row(self.jobcenter_b, number), user=self.staff_b)
         self.login(self.coordinator)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(4):
             self.client.get(reverse(QUEUE))
 
     def test_access(self):
@@ -665,12 +665,12 @@ class QueueTests(ReviewTestCase):
     def test_release_costs_a_fixed_number_of_queries_per_change(self):
         drafts = [self.submit(self.row(number=n)) for n in (1, 2, 3)]
         self.login(self.coordinator)
-        # 1 session, 2 user, 3 demo-account check, 4 group names, 5 the chosen drafts with
-        # row, jobcenter, factor and submitter; SAVEPOINT/RELEASE of the all-or-nothing
-        # transaction (2); per change (3 here): SAVEPOINT, released row and draft under
-        # lock, UPDATE of the row, its history INSERT, DELETE of the draft, its history
-        # INSERT, RELEASE (8).
-        with self.assertNumQueries(5 + 2 + 3 * 8):
+        # 1 session, 2 user, 3 group names (demo-account check and role check), 4 the
+        # chosen drafts with row, jobcenter, factor and submitter; SAVEPOINT/RELEASE of
+        # the all-or-nothing transaction (2); per change (3 here): SAVEPOINT, released row
+        # and draft under lock, UPDATE of the row, its history INSERT, DELETE of the
+        # draft, its history INSERT, RELEASE (8).
+        with self.assertNumQueries(4 + 2 + 3 * 8):
             response = self.queue_post(drafts)
         self.assertRedirects(response, reverse(QUEUE))
         self.assertEqual(Implementation.objects.filter(status=Status.DONE).count(), 3)

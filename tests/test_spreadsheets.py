@@ -109,9 +109,9 @@ class ExportTests(SpreadsheetTestCase):
         )
         self.login(self.staff_a)
         url = reverse("jobcenters:export_status", args=[self.ags_a, "xlsx"])
-        # 1 session, 2 user, 3 demo-account check, 4 groups (visible_to), 5 jobcenter,
-        # 6 implementations with jobcenter, district and factor
-        with self.assertNumQueries(6):
+        # 1 session, 2 user, 3 groups (demo-account check, then visible_to), 4 jobcenter,
+        # 5 implementations with jobcenter, district and factor
+        with self.assertNumQueries(5):
             response = self.client.get(url)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], spreadsheets.XLSX_CONTENT_TYPE)
@@ -183,8 +183,8 @@ class ExportTests(SpreadsheetTestCase):
         self.login(self.director)
         self.assertEqual(self.client.post(url).status_code, 405)
         self.login(self.coordinator)
-        # 1 session, 2 user, 3 demo-account check, 4 groups, 5 implementations of all
-        with self.assertNumQueries(5):
+        # 1 session, 2 user, 3 groups (demo-account check, roles), 4 implementations of all
+        with self.assertNumQueries(4):
             response = self.client.get(url)
         rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
         self.assertEqual(len(rows), 1 + 2 * len(self.factors))
@@ -194,8 +194,8 @@ class ExportTests(SpreadsheetTestCase):
 class ImportPreviewAndApplyTests(SpreadsheetTestCase):
     def test_upload_page(self):
         self.login(self.staff_a)
-        # 1 session, 2 user, 3 demo-account check, 4 groups (editable_by), 5 jobcenter
-        with self.assertNumQueries(5):
+        # 1 session, 2 user, 3 groups (demo-account check, then editable_by), 4 jobcenter
+        with self.assertNumQueries(4):
             response = self.client.get(self.import_a)
         self.assertContains(response, 'type="file"')
         self.assertContains(response, self.jobcenter_a.name)
@@ -228,10 +228,10 @@ class ImportPreviewAndApplyTests(SpreadsheetTestCase):
             header=["AGS", "Faktor-Nr.", "Status", "Fortschritt (%)"],
         )
         before = self.snapshot()
-        # 1 session, 2 user, 3 demo-account check, 4 groups, 5 jobcenter (view),
-        # 6 editable jobcenters checked again by the importer, 7 factor numbers,
-        # 8 implementations, 9-11 session save (savepoint, update, release)
-        with self.assertNumQueries(11):
+        # 1 session, 2 user, 3 groups (demo-account check, roles), 4 jobcenter (view),
+        # 5 editable jobcenters checked again by the importer, 6 factor numbers,
+        # 7 implementations, 8-10 session save (savepoint, update, release)
+        with self.assertNumQueries(10):
             response = self.post_file(self.import_a, data)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.snapshot(), before)  # a preview writes nothing
@@ -382,13 +382,13 @@ class ImportPreviewAndApplyTests(SpreadsheetTestCase):
         )
         data = xlsx_bytes(rows, HEADER[:1] + HEADER[2:3] + ["Status", "Fortschritt (%)"])
         # The same number of queries with 2 or 12 jobcenters:
-        # 1 session, 2 user, 3 demo-account check, 4 groups, 5 editable jobcenters,
-        # 6 factor numbers, 7 implementations, 8-10 session save (savepoint, update, release)
-        with self.assertNumQueries(10):
+        # 1 session, 2 user, 3 groups (demo-account check, roles), 4 editable jobcenters,
+        # 5 factor numbers, 6 implementations, 7-9 session save (savepoint, update, release)
+        with self.assertNumQueries(9):
             self.post_file(self.import_all, data)
         for _ in range(10):
             make_jobcenter()
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(9):
             response = self.post_file(self.import_all, data)
         self.assertEqual(
             [(c.ags, c.factor) for c in response.context["preview"].changes],
@@ -603,8 +603,8 @@ class CatalogueUploadTests(SpreadsheetTestCase):
             self.assertEqual(self.client.get(url).status_code, 403)
             self.assertEqual(self.post_file(url, self.catalogue(), "k.csv").status_code, 403)
         self.login(self.coordinator)
-        # 1 session, 2 user, 3 demo-account check, 4 groups
-        with self.assertNumQueries(4):
+        # 1 session, 2 user, 3 groups (demo-account check, roles)
+        with self.assertNumQueries(3):
             self.assertEqual(self.client.get(url).status_code, 200)
         self.assertEqual(self.client.put(url).status_code, 405)
 
