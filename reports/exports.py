@@ -301,15 +301,23 @@ def _field_rows(columns, language):
     )
 
 
+def download_urls(dataset):
+    """{"csv", "excel", "json"}: the three download addresses of a dataset."""
+    return {
+        "csv": reverse("reports:download", args=[dataset, "csv"]),
+        "excel": reverse("reports:download_excel", args=[dataset, "excel", "csv"]),
+        "json": reverse("reports:download", args=[dataset, "json"]),
+    }
+
+
 def matrix_download_items(param, items):
     """The <li>s of /daten/ linking the matrix of one factor or jobcenter in three formats.
 
     `items`: (label, value of `param`) pairs. The three links differ only in the query
     string, so each URL is reversed once, not once per item.
     """
-    csv_url = reverse("reports:download", args=["matrix", "csv"])
-    excel_url = reverse("reports:download_excel", args=["matrix", "excel", "csv"])
-    json_url = reverse("reports:download", args=["matrix", "json"])
+    urls = download_urls("matrix")
+    csv_url, excel_url, json_url = urls["csv"], urls["excel"], urls["json"]
     excel_label = gettext("CSV for Excel")
     return html_join(
         "\n      <li>{}:\n"
