@@ -12,18 +12,18 @@ Any other template (error lists, fieldsets, option groups) goes to Django's rend
 """
 
 import html
-from functools import lru_cache
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.forms.widgets import Input
 from django.template.defaultfilters import stringformat
-from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import get_language, gettext
+
+from kjc.dates import date_writer
 
 
 def escape_text(value):
@@ -152,19 +152,6 @@ def field_groups(groups):
     )
 
 
-@lru_cache
-def _compiled_date_format(format_string):
-    """django.utils.dateformat.Formatter.format's split of a format, done once:
-    [(True, format character) or (False, literal text)]."""
-    pieces = []
-    for i, piece in enumerate(re_formatchars.split(str(format_string))):
-        if i % 2:
-            pieces.append((True, piece))
-        elif piece:
-            pieces.append((False, re_escaped.sub(r"\1", piece)))
-    return tuple(pieces)
-
-
 # Per language: the row's fixed texts (gettext once per process, not 4 × 35 times a page).
 _ROW_TEXTS = {}
 
@@ -205,7 +192,7 @@ class PlainRows:
         self.history_url = history_url
         self.texts = _row_texts()
         self.timezone = get_current_timezone()
-        self.date_format = _compiled_date_format(get_format("SHORT_DATETIME_FORMAT"))
+        self.write_date = date_writer(get_format("SHORT_DATETIME_FORMAT"))
 
     # What templates/jobcenters/editor.html writes between two rows of a theme.
     BETWEEN_ROWS = "\n    \n    "
@@ -228,11 +215,7 @@ class PlainRows:
     def when(self, value):
         """date_format(localtime(value), "SHORT_DATETIME_FORMAT"), without looking
         up the format and the time zone and splitting the format for every row."""
-        formatter = DateFormat(localtime(value, self.timezone))
-        return "".join(
-            str(getattr(formatter, piece)()) if special else piece
-            for special, piece in self.date_format
-        )
+        return self.write_date(localtime(value, self.timezone))
 
     def row(self, row, version, groups):
         """One row's fieldset; `row` has the attributes of an Implementation with

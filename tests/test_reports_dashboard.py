@@ -1,19 +1,16 @@
 """The signed-in dashboard and its XLSX export, tested from outside with real logins."""
 
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from unittest import mock
 
 from django.template import Context, Template
-from django.test import SimpleTestCase
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
-from django.utils.formats import get_format
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from jobcenters.models import Implementation, Status
 from reports.models import Stichtag
-from reports.templatetags.reports_tags import compile_date_format
 from tests.base import PersonaTestCase
 
 from .factories import make_jobcenter, make_user
@@ -378,36 +375,3 @@ class DashboardRowFilterTests(DashboardTestCase):
                     )
                     self.assertEqual(ours, expected, (language, name))
                     self.assertIn("<tr>", ours)
-
-
-class DateFormatTests(SimpleTestCase):
-    """The dashboard tables' fast date writer (numbers only) matches Django's, and steps
-    aside for every format it does not cover."""
-
-    def test_number_formats_match_django(self):
-        moments = [
-            datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-            datetime(999, 12, 31, 23, 59, 59),
-            datetime(2026, 10, 25, 0, 0),
-        ]
-        days = [date(2026, 3, 1), date(2027, 12, 31)]
-        formats = ["d.m.Y", "d.m.Y H:i", "j.n.Y G:i:s", "Y-m-d", "100 % d", "j. F Y", ""]
-        for language in ("de", "en"):
-            with translation.override(language):
-                for name in ("DATE_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT"):
-                    formats.append(get_format(name))
-        for language in ("de", "en"):
-            with translation.override(language):
-                for format_string in formats:
-                    write = compile_date_format(format_string)
-                    if write is None:  # English "m/d/Y P", "N j, Y": Django writes them
-                        self.assertTrue({"P", "N"} & set(format_string), format_string)
-                        continue
-                    values = moments if {"H", "G", "i", "s"} & set(format_string) else days
-                    for value in values + moments:
-                        expected = dateformat.format(value, format_string)
-                        self.assertEqual(write(value), expected, (language, format_string))
-
-    def test_other_formats_are_left_to_django(self):
-        for format_string in ("m/d/Y P", r"d\.m", "D, d.m.", "N j, Y", "y"):
-            self.assertIsNone(compile_date_format(format_string), format_string)

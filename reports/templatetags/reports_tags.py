@@ -1,20 +1,18 @@
 import html
 from datetime import date, datetime
-from operator import attrgetter
 
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import floatformat, linebreaksbr
 from django.utils import timezone
-from django.utils.dateformat import re_formatchars
-from django.utils.dates import MONTHS
-from django.utils.formats import date_format, get_format, localize
+from django.utils.formats import get_format, localize
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from jobcenters.models import Status
+from kjc.dates import date_writer
 
 register = template.Library()
 
@@ -75,61 +73,19 @@ def _texts():
     written = {}
     localtime = _localtime()
     # Dates (target dates) are many and mostly distinct: written like localize() does,
-    # in DATE_FORMAT, by the fast writer where the format allows.
-    write_date = compile_date_format(get_format("DATE_FORMAT"))
+    # in DATE_FORMAT, with the format split once.
+    write_date = date_writer(get_format("DATE_FORMAT"))
 
     def text(value):
         key = id(value) if isinstance(value, Promise) else (type(value), value)
         if key not in written:
-            if write_date and type(value) is date:
+            if type(value) is date:
                 written[key] = html.escape(write_date(value))
             else:
                 written[key] = _escaped(localize(localtime(value)))
         return written[key]
 
     return text
-
-
-# Format characters that are a plain number of the date or time, or the month's name:
-# d.m.Y H:i and j. F Y (German) need no more. A format of only these is written with one
-# %-operation, the same text as django.utils.dateformat (tests/test_reports_dashboard.py
-# compares the two).
-_NUMBER_FORMATS = {
-    "d": ("%02d", "day"),
-    "j": ("%d", "day"),
-    "m": ("%02d", "month"),
-    "n": ("%d", "month"),
-    "Y": ("%04d", "year"),
-    "H": ("%02d", "hour"),
-    "G": ("%d", "hour"),
-    "i": ("%02d", "minute"),
-    "s": ("%02d", "second"),
-}
-
-
-def compile_date_format(format_string):
-    """A function writing a date or datetime in `format_string` (Django's date format
-    syntax) like django.utils.dateformat.format, in the active language, if the format has
-    only _NUMBER_FORMATS characters and F, and no backslash escapes; otherwise None."""
-    if "\\" in format_string:
-        return None
-    pieces = re_formatchars.split(format_string)
-    template, getters = [], []
-    for i, piece in enumerate(pieces):
-        if i % 2 == 0:
-            template.append(piece.replace("%", "%%"))
-        elif piece in _NUMBER_FORMATS:
-            conversion, attribute = _NUMBER_FORMATS[piece]
-            template.append(conversion)
-            getters.append(attrgetter(attribute))
-        elif piece == "F":
-            names = {number: str(name) for number, name in MONTHS.items()}
-            template.append("%s")
-            getters.append(lambda value, names=names: names[value.month])
-        else:
-            return None
-    template = "".join(template)
-    return lambda value: template % tuple(get(value) for get in getters)
 
 
 def _dates(format_name):
@@ -141,7 +97,7 @@ def _dates(format_name):
     """
     format_string = get_format(format_name)
     chars = set(format_string)
-    fast = compile_date_format(format_string)
+    write_local = date_writer(format_string)
     localtime = _localtime()
     written = {}
 
@@ -154,7 +110,7 @@ def _dates(format_name):
         else:
             key = local
         if key not in written:
-            text = fast(local) if fast else date_format(local, format_name)
+            text = write_local(local)
             written[key] = html.escape(text)
         return written[key]
 
