@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format, get_format
+from django.utils.formats import get_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from factors.models import Factor
 from jobcenters.models import District, Status
+from kjc.dates import date_writer
 
 
 def cell(value):
@@ -59,36 +60,13 @@ def url_maker(viewname):
     return lambda arg: prefix + quote(str(arg), safe=safe) + suffix
 
 
-# The numeric parts of Django's date format characters, as django.utils.dateformat
-# writes them; a format made only of these and punctuation is formatted directly.
-_DATE_PARTS = {
-    "d": "{0.day:02d}",
-    "j": "{0.day}",
-    "m": "{0.month:02d}",
-    "n": "{0.month}",
-    "Y": "{0.year:04d}",
-}
-
-
-def _day_formatter(format_string):
-    """A fast function for SHORT_DATE_FORMAT-like formats such as "d.m.Y", else None."""
-    if any(c.isalpha() and c not in _DATE_PARTS or c == "\\" for c in format_string):
-        return None
-    template = "".join(
-        _DATE_PARTS.get(c, c.replace("{", "{{").replace("}", "}}")) for c in format_string
-    )
-    return template.format
-
-
 class DateLabels:
     """SHORT_DATE_FORMAT strings, formatted once per distinct day."""
 
     def __init__(self):
         self.cache = {}
         self.tz = timezone.get_current_timezone()
-        self.format = _day_formatter(get_format("SHORT_DATE_FORMAT")) or (
-            lambda day: date_format(day, "SHORT_DATE_FORMAT")
-        )
+        self.format = date_writer(get_format("SHORT_DATE_FORMAT"))
 
     def __call__(self, value):
         if value is None:

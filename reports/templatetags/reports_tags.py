@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from jobcenters.models import Status
 from kjc.dates import date_writer
+from public.rows import cell
 
 register = template.Library()
 
@@ -33,15 +34,6 @@ def status(value):
         status.icon,
         status.label,
     )
-
-
-def _escaped(value):
-    """What conditional_escape(value) writes, as a plain str: html.escape() of anything
-    not already safe. The big tables join such strings themselves (one format
-    operation per row) rather than calling format_html per cell."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def _localtime():
@@ -82,7 +74,7 @@ def _texts():
             if type(value) is date:
                 written[key] = html.escape(write_date(value))
             else:
-                written[key] = _escaped(localize(localtime(value)))
+                written[key] = cell(localize(localtime(value)))
         return written[key]
 
     return text
@@ -151,13 +143,13 @@ def compare_rows(rows):
     change is the same number for many rows (done of applicable, both at most 35):
     formatted once.
     """
-    number = _memo(lambda n: _escaped(localize(n)))
-    share = _memo(lambda value: _escaped(_share(value)))
-    delta = _memo(lambda value: "–" if value is None else _escaped(floatformat(value, 1)))
+    number = _memo(lambda n: cell(localize(n)))
+    share = _memo(lambda value: cell(_share(value)))
+    delta = _memo(lambda value: "–" if value is None else cell(floatformat(value, 1)))
     return mark_safe(
         "".join(
             _COMPARE_ROW.format(
-                _escaped(row.label),
+                cell(row.label),
                 number(row.a.done),
                 share(row.a.done_share),
                 number(row.b.done),
@@ -181,8 +173,8 @@ _ENTRY_ROW = (
 
 def _entry_rows(entries, last_cell):
     status_html = _memo(lambda value: str(status(value)))
-    name = _memo(_escaped)
-    number = _memo(lambda n: _escaped(localize(n)))
+    name = _memo(cell)
+    number = _memo(lambda n: cell(localize(n)))
     return mark_safe(
         "".join(
             _ENTRY_ROW.format(
@@ -222,9 +214,9 @@ def change_rows(changes):
     """Body rows of the "what changed" table (history.Change list)."""
     text = _texts()
     when = _dates("SHORT_DATETIME_FORMAT")
-    name = _memo(_escaped)
-    created = f"{_escaped(gettext('created'))}: "
-    unchanged = f"<li>{_escaped(gettext('no visible change'))}</li>"
+    name = _memo(cell)
+    created = f"{cell(gettext('created'))}: "
+    unchanged = f"<li>{cell(gettext('no visible change'))}</li>"
 
     def diff(fields):
         return (
@@ -264,7 +256,7 @@ _SEGMENT = '<rect class="seg-{}" x="{}" y="{}" width="{}" height="{}"></rect>'
 def trend_bars(chart):
     """The stacked bars of reports.dashboard.trend_chart's geometry, as SVG groups."""
     width = html.escape(str(chart["bar_width"]))
-    label_y = _escaped(localize(chart["label_y"]))
+    label_y = cell(localize(chart["label_y"]))
     bars = []
     for bar in chart["bars"]:
         x = html.escape(str(bar.x))
@@ -272,7 +264,7 @@ def trend_bars(chart):
             _SEGMENT.format(html.escape(status), x, html.escape(str(y)), width, html.escape(str(h)))
             for status, y, h, _n in bar.segments
         )
-        bars.append(_BAR.format(segments, x, label_y, _escaped(bar.label)))
+        bars.append(_BAR.format(segments, x, label_y, cell(bar.label)))
     return mark_safe("".join(bars))
 
 
@@ -283,7 +275,7 @@ _TREND_ROW = '\n      <tr><th scope="row">{}</th>{}<td class="num">{}</td></tr>\
 def trend_rows(rows):
     """Body rows of the trend table: [(moment, [count per status], total)]."""
     short_date = _dates("SHORT_DATE_FORMAT")
-    number = _memo(lambda n: _escaped(localize(n)))
+    number = _memo(lambda n: cell(localize(n)))
     return mark_safe(
         "".join(
             _TREND_ROW.format(
