@@ -148,6 +148,16 @@ class Status(models.TextChoices):
 
 STATUS_VALUES = tuple(Status.values)
 
+# Most advanced first: the one order of legends, bars, table columns and headline figures.
+STATUS_ORDER = (
+    Status.DONE,
+    Status.IN_PROGRESS,
+    Status.PLANNED,
+    Status.NOT_STARTED,
+    Status.NOT_REPORTED,
+    Status.NOT_APPLICABLE,
+)
+
 
 # Shapes, not colours alone, tell the statuses apart (WCAG 1.4.1).
 STATUS_ICONS = {

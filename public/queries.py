@@ -9,23 +9,13 @@ from django.db.models import Count, Exists, Max, Q
 
 from factors.models import Factor, Theme
 from jobcenters.models import (
+    STATUS_ORDER,
     STATUS_VALUES,
     District,
     Implementation,
     Jobcenter,
-    Status,
     StatusSummary,
 )
-
-# Most advanced first: the order of legends, bars and headline figures.
-STATUS_ORDER = [
-    Status.DONE,
-    Status.IN_PROGRESS,
-    Status.PLANNED,
-    Status.NOT_STARTED,
-    Status.NOT_REPORTED,
-    Status.NOT_APPLICABLE,
-]
 
 
 class PublicSummary(StatusSummary):

@@ -12,20 +12,11 @@ from django.utils import timezone
 
 from factors.models import Factor
 from jobcenters import roles
-from jobcenters.models import Implementation, Jobcenter, Status, StatusSummary
+from jobcenters.models import STATUS_ORDER, Implementation, Jobcenter, StatusSummary
 
 from . import history
 from .models import Stichtag
 
-# Statuses from best to worst: the order of the stacked trend bars and of table columns.
-STATUS_ORDER = [
-    Status.DONE,
-    Status.IN_PROGRESS,
-    Status.PLANNED,
-    Status.NOT_STARTED,
-    Status.NOT_REPORTED,
-    Status.NOT_APPLICABLE,
-]
 LIST_LIMIT = 200
 # What the entry tables (internal notes, stale entries) show of an implementation, in the
 # order of Entry's fields.
