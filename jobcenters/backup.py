@@ -11,11 +11,11 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from . import triggers
+from pagecache import triggers
 
 # Rebuilt by `migrate` on the target (content types, permissions) or not worth
 # keeping (sessions); everything else goes into the backup.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "jobcenters.dataversion"]
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "pagecache"]
 
 
 def backed_up_models():

@@ -1,10 +1,9 @@
-import uuid
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
-from django.db import IntegrityError, connections, models, router
+from django.db import models, router
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -558,53 +557,3 @@ class PendingChange(models.Model):
     @property
     def is_returned(self):
         return self.state == self.State.RETURNED
-
-
-class DataVersionManager(models.Manager):
-    def current(self):
-        """(generation, counter, changed_at) of the data: one primary-key query.
-
-        Every public request runs this, cached page or not. Plain SQL because building
-        the same query through the ORM costs ~0.25 ms, more than the rest of a cached
-        page. The row is created by the migration; if a flush removed it, a new row
-        with a new generation starts, so no key of the old counter is ever reused.
-        """
-        connection = connections[self.db]
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT generation, counter, changed_at FROM {table} WHERE id = 1")
-            row = cursor.fetchone()
-        if row is None:
-            try:
-                version = self.create(pk=1)
-            except IntegrityError:  # another request created it just now
-                return self.current()
-            row = version.generation, version.counter, version.changed_at
-        generation, counter, changed_at = row
-        if isinstance(generation, uuid.UUID):  # PostgreSQL; SQLite gives the hex string
-            generation = generation.hex
-        if timezone.is_naive(changed_at):  # SQLite stores UTC without a zone
-            changed_at = timezone.make_aware(changed_at, UTC)
-        return generation, counter, changed_at
-
-
-class DataVersion(models.Model):
-    """One row counting every change to the data the public pages show.
-
-    Bumped by database triggers (jobcenters/triggers.py) on the catalogue, districts,
-    jobcenters, implementations, their history and the Stichtage, so that cached pages
-    and ETags are keyed by it and invalidation is exact. Never written by the app.
-    """
-
-    generation = models.UUIDField(default=uuid.uuid4, editable=False)
-    counter = models.BigIntegerField(default=0, editable=False)
-    changed_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    objects = DataVersionManager()
-
-    class Meta:
-        verbose_name = _("data version")
-        verbose_name_plural = _("data versions")
-
-    def __str__(self):
-        return f"{self.generation}:{self.counter}"

@@ -259,7 +259,7 @@ def insert_history(rows):
 
     bulk_create would compile SQL for every value and, on SQLite, send 52 rows
     per statement. One statement per row (executemany) would fire PostgreSQL's
-    data-version trigger ~280,000 times in one transaction (jobcenters/triggers.py).
+    data-version trigger ~280,000 times in one transaction (pagecache/triggers.py).
     Fields not named in a row take their default, so a field added to the model
     later needs no change here.
     """

@@ -1,4 +1,9 @@
-"""Database triggers that count every change to the data the public pages show.
+"""Frozen copy of the trigger SQL for the landed migrations jobcenters 0006 and reports 0002.
+
+They import this module and must keep working unchanged; the code that the app runs
+lives in pagecache/triggers.py. Nothing else imports this module; do not change it.
+
+Database triggers that count every change to the data the public pages show.
 
 Each INSERT, UPDATE or DELETE on a watched table bumps the one DataVersion row in
 the same transaction, whoever writes: the services, the admin, a queryset
@@ -9,25 +14,9 @@ would then be served for ever.
 Readers take the version first and the data after it, so a page can at worst be
 newer than its key (harmless), never older: the bump becomes visible together
 with the data, at commit.
-
-Used by migrations (jobcenters 0005, reports 0002): add functions here, never
-change the SQL an applied migration has created.
 """
 
-from contextlib import contextmanager
-
 VERSION_TABLE = "jobcenters_dataversion"
-
-# Every table with a bump trigger (installed by jobcenters 0006 and reports 0002).
-WATCHED_TABLES = [
-    "factors_theme",
-    "factors_factor",
-    "jobcenters_district",
-    "jobcenters_jobcenter",
-    "jobcenters_implementation",
-    "jobcenters_historicalimplementation",
-    "reports_stichtag",
-]
 
 _SQLITE_TRIGGER = """
 CREATE TRIGGER {name} AFTER {event} ON {table}
@@ -94,32 +83,3 @@ def remove(schema_editor, tables):
                 schema_editor.execute(
                     f"DROP TRIGGER IF EXISTS {_trigger_name(table, f'_{suffix}')}"
                 )
-
-
-@contextmanager
-def suspended(connection):
-    """Within a transaction: no bump per statement, one bump at the end.
-
-    For bulk loads that write row by row (a restore: one INSERT per object).
-    PostgreSQL keeps every version of a row that one transaction updates, so
-    hundreds of thousands of bumps in one transaction slow down quadratically.
-    On failure the transaction's rollback re-enables the triggers (ALTER TABLE is
-    transactional). SQLite updates the row in place and needs none of this.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    # ALTER TABLE refuses while deferred foreign-key checks are pending: run them now.
-    connection.check_constraints()
-    with connection.cursor() as cursor:
-        for table in WATCHED_TABLES:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {_trigger_name(table)}")
-    yield
-    connection.check_constraints()
-    with connection.cursor() as cursor:
-        for table in WATCHED_TABLES:
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {_trigger_name(table)}")
-        cursor.execute(
-            f"UPDATE {VERSION_TABLE} SET counter = counter + 1,"
-            " changed_at = clock_timestamp() WHERE id = 1"
-        )

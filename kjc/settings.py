@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "pagecache",
     "factors",
     "jobcenters",
     "reports",
@@ -50,8 +51,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous visitors' public pages from the cache, before the rest of the stack
-    # (public/freshness.py); after the two above: HTTPS redirect, security headers, static.
-    "public.freshness.PageCacheMiddleware",
+    # (pagecache/middleware.py); after the two above: HTTPS redirect, security headers, static.
+    "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,7 +98,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rendered public pages are cached per data state (public/freshness.py). Each process
+# Rendered public pages are cached per data state (pagecache/middleware.py). Each process
 # has its own memory cache by default; CACHE_URL=redis://127.0.0.1:6379/0 shares one.
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
@@ -197,6 +198,17 @@ KJC_OPERATOR_NAME = env_str("KJC_OPERATOR_NAME")
 KJC_OPERATOR_ADDRESS = env_str("KJC_OPERATOR_ADDRESS")
 KJC_OPERATOR_EMAIL = env_str("KJC_OPERATOR_EMAIL")
 KJC_OPERATOR_PHONE = env_str("KJC_OPERATOR_PHONE")
+# Settings a public page shows or that shape it: part of every page-cache key and ETag.
+PAGE_CACHE_SETTINGS = [
+    "KJC_OPERATOR_NAME",
+    "KJC_OPERATOR_ADDRESS",
+    "KJC_OPERATOR_EMAIL",
+    "KJC_OPERATOR_PHONE",
+    "KJC_STALE_MONTHS",
+]
+# /bench/floor (no database, no template), the floor bench/run compares pages to;
+# the URL exists only when this is on (bench/run sets KJC_BENCH=1).
+KJC_BENCH = env_bool("KJC_BENCH", False)
 # Where the Django admin lives; moving it off /admin/ cuts noise from scanners.
 KJC_ADMIN_PATH = env_str("KJC_ADMIN_PATH", "admin/").strip("/") + "/"
 # History is read-only in the admin: nobody reverts, edits or deletes it through the UI.

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_POST
 
 from factors.models import Factor
 from jobcenters.models import District, Implementation, Jobcenter, OperatingModel, Status
+from pagecache.decorators import data_state, public_page, static_page
 
 from . import rows as table_rows
 from . import svg
 from .filters import DistrictFilter, FactorFilter, MatrixFilterForm
-from .freshness import data_state, public_page, static_page
 from .matrix import build_matrix
 from .queries import (
     STATUS_ORDER,
@@ -122,7 +122,7 @@ def _map(map_id, title, regions, legend):
 
 @public_page
 def home(request):
-    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
+    data_state(request)  # query 1: the data version (shared with the conditional GET)
     districts = districts_with_jobcenters()  # query 4
     # query 5 (the page shows no per-jobcenter dates: "As of" comes from the data state)
     by_jobcenter = summaries_by(Implementation.objects.all(), "jobcenter_id", latest=False)
@@ -186,7 +186,7 @@ def home(request):
         request,
         "public/home.html",
         {
-            "latest": state.latest,
+            "latest": Implementation.objects.latest_change(),
             "total": total,
             "done_share": percent(total.done_share),
             "figures": figures,
@@ -207,7 +207,7 @@ def home(request):
 
 @public_page
 def factor_list(request):
-    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
+    data_state(request)  # query 1: the data version (shared with the conditional GET)
     # One more query only with a theme filter: validating the chosen theme.
     factor_filter = FactorFilter(
         request.GET or None,
@@ -236,7 +236,7 @@ def factor_list(request):
         request,
         "public/factor_list.html",
         {
-            "latest": state.latest,
+            "latest": Implementation.objects.latest_change(),
             "filter": factor_filter,
             "rows": rows,
             "table_rows": table_rows.factor_list_rows(rows),
@@ -248,7 +248,7 @@ def factor_list(request):
 
 @public_page
 def factor_detail(request, number):
-    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
+    data_state(request)  # query 1: the data version (shared with the conditional GET)
     factor = get_object_or_404(
         Factor.objects.select_related("theme").annotate(catalogue_provisional=unverified_exists()),
         number=number,
@@ -288,7 +288,7 @@ def factor_detail(request, number):
         request,
         "public/factor_detail.html",
         {
-            "latest": state.latest,
+            "latest": Implementation.objects.latest_change(),
             "factor": factor,
             "jobcenter_rows": table_rows.factor_jobcenter_rows(rows),
             "done_rows": done,
@@ -401,7 +401,7 @@ def jobcenter_detail(request, ags):
 
 @public_page
 def matrix(request):
-    state = data_state(request)  # query 1: the data version (shared with the conditional GET)
+    data_state(request)  # query 1: the data version (shared with the conditional GET)
     form = MatrixFilterForm(request.GET or None)  # query 4: Regierungsbezirk choices
     theme = regierungsbezirk = None
     if form.is_valid():  # query (only with a theme chosen): validate the theme
@@ -412,7 +412,7 @@ def matrix(request):
         request,
         "public/matrix.html",
         {
-            "latest": state.latest,
+            "latest": Implementation.objects.latest_change(),
             "form": form,
             "table": table,
             "legend": status_legend(),

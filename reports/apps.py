@@ -7,3 +7,5 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Reports and open data")
+    # The open data and the API offer them: every write bumps the data version (pagecache).
+    page_cache_models = ["Stichtag"]

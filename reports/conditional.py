@@ -1,12 +1,12 @@
 """Conditional GET and caching for the open-data page, the downloads and the API.
 
-They share the public pages' data version (public.freshness): every change to
+They share the public pages' data version (pagecache): every change to
 statuses, history, catalogue, districts or Stichtage bumps it, so a save, an import
 dated into the past, a catalogue edit or a deploy never gets a stale 304 or a stale
 cached download.
 """
 
-from public.freshness import data_state, public_page
+from pagecache.decorators import data_state, public_page
 
 
 def last_change(request, *args, **kwargs):

@@ -1,5 +1,5 @@
 """The data version: database triggers bump it on every write path, and the page cache,
-the open data and the API are keyed by it (jobcenters/triggers.py, public/freshness.py)."""
+the open data and the API are keyed by it (pagecache/triggers.py, pagecache/middleware.py)."""
 
 import gzip
 from datetime import date
@@ -10,16 +10,16 @@ from django.test import TestCase
 from django.urls import reverse
 
 from factors.models import Factor, Theme
-from jobcenters import triggers
 from jobcenters.backup import backed_up_models
 from jobcenters.models import (
-    DataVersion,
     District,
     Implementation,
     Jobcenter,
     PendingChange,
     Status,
 )
+from pagecache import triggers
+from pagecache.models import DataVersion
 from reports.models import Stichtag
 
 from .factories import make_catalogue, make_jobcenter, make_user

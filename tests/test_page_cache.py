@@ -11,8 +11,9 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
-from jobcenters.models import DataVersion, Implementation, Status
+from jobcenters.models import Implementation, Status
 from jobcenters.services import update_implementation
+from pagecache.models import DataVersion
 
 from .factories import make_catalogue, make_jobcenter, make_user
 
@@ -36,7 +37,7 @@ class PageCacheTests(TestCase):
     def test_a_warm_page_costs_one_query(self):
         url = reverse("public:matrix")
         cold = self.client.get(url)
-        # Warm: only the data version is read (public/freshness.py), no page queries.
+        # Warm: only the data version is read (pagecache/), no page queries.
         with self.assertNumQueries(1):
             warm = self.client.get(url)
         self.assertEqual(warm.content, cold.content)
@@ -142,7 +143,7 @@ class EarlyAnswerTests(TestCase):
         url = reverse("public:matrix")
         self.assertNotIn("Last-Modified", self.client.get(url))  # the data is seconds old
         settled = DataVersion.objects.current()[2] + timedelta(seconds=5)
-        with mock.patch("public.freshness.timezone.now", return_value=settled):
+        with mock.patch("pagecache.decorators.timezone.now", return_value=settled):
             response = self.client.get(url)
             self.assertIn("Last-Modified", response)
             again = self.client.get(url, headers={"if-modified-since": response["Last-Modified"]})
@@ -192,7 +193,7 @@ class EarlyAnswerTests(TestCase):
         with (
             mock.patch.object(cache, "get", side_effect=ConnectionError("cache down")),
             mock.patch.object(cache, "set", side_effect=ConnectionError("cache down")),
-            self.assertLogs("public.freshness", "WARNING"),
+            self.assertLogs("pagecache.middleware", "WARNING"),
         ):
             self.assertEqual(self.client.get(url).status_code, 200)
             self.assertEqual(self.client.get(url).status_code, 200)

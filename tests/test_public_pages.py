@@ -10,12 +10,12 @@ from django.utils import timezone
 from factors.models import Factor
 from jobcenters import roles, services
 from jobcenters.models import (
-    DataVersion,
     District,
     Implementation,
     OperatingModel,
     Status,
 )
+from pagecache.models import DataVersion
 
 from .factories import make_district, make_factor, make_jobcenter, make_theme, make_user
 

@@ -10,7 +10,7 @@ from jobcenters.models import Implementation, OperatingModel, Status
 from .factories import make_catalogue, make_district, make_jobcenter
 
 # The first query of every data page reads the data version for the ETag,
-# Last-Modified and the page-cache key (public/freshness.py); a rendered page
+# Last-Modified and the page-cache key (pagecache/); a rendered page
 # then also reads the date of the latest change for "As of" (AS_OF).
 FRESHNESS = 1
 AS_OF = 1

@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from django.utils.http import http_date
 
 from jobcenters import roles
-from jobcenters.models import DataVersion, Implementation, Status
+from jobcenters.models import Implementation, Status
+from pagecache.models import DataVersion
 from reports.models import Stichtag
 
 from .factories import make_catalogue, make_jobcenter, make_user
