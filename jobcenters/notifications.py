@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from . import roles
 from .models import Implementation, PendingChange, StaffMembership, Status, stale_cutoff
@@ -67,6 +68,14 @@ def send(mails):
     return connection.send_messages([mail.message(connection) for mail in mails]) or 0
 
 
+def dry_run_lines(mails):
+    """What --dry-run prints per mail: recipient, subject and body."""
+    for mail in mails:
+        yield f"--- {mail.user.email} ({mail.user.get_username()})"
+        yield _("Subject: %(subject)s") % {"subject": mail.subject}
+        yield mail.body
+
+
 def _render(template, context):
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"jobcenters/email/{template}_subject.txt", context)
@@ -84,18 +93,19 @@ class ReminderSection:
     entries: list  # [(implementation, link, is_not_reported)]
 
 
-def reporting_dates(today):
-    """(last Stichtag before today, next Stichtag from today on), each or None; one query."""
-    from reports.models import Stichtag  # reports builds on jobcenters, not the other way
-
-    dates = sorted(Stichtag.objects.values_list("date", flat=True))
+def reporting_dates(today, stichtage):
+    """(last of the dates `stichtage` before today, next from today on), each or None."""
+    dates = sorted(stichtage)
     previous = [d for d in dates if d < today]
     upcoming = [d for d in dates if d >= today]
     return (previous[-1] if previous else None), (upcoming[0] if upcoming else None)
 
 
-def reminder_mails(*, days=None, now=None):
+def reminder_mails(*, days=None, now=None, stichtage=()):
     """One mail per staff member with open entries.
+
+    `stichtage`: the reporting dates (reports.Stichtag, which builds on this app;
+    the caller reads them: reports' send_reminders command).
 
     An entry is open when it is not reported yet, unchanged for `days` days
     (default: settings.KJC_STALE_MONTHS), or unchanged since the last Stichtag
@@ -103,12 +113,12 @@ def reminder_mails(*, days=None, now=None):
     round yet); not when a change of it is submitted for release (review step),
     but again when that is sent back. Only active users with an e-mail address are asked; a user who
     reports for several jobcenters gets one mail with a section per jobcenter.
-    Three queries.
+    Two queries.
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=days) if days else stale_cutoff(now=now)
     today = timezone.localdate(now)
-    last_stichtag, next_stichtag = reporting_dates(today)
+    last_stichtag, next_stichtag = reporting_dates(today, stichtage)
     if last_stichtag and next_stichtag:
         round_start = timezone.make_aware(
             datetime.datetime.combine(last_stichtag + datetime.timedelta(days=1), datetime.time())

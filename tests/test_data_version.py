@@ -6,7 +6,8 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.test import TestCase
+from django.db.migrations.executor import MigrationExecutor
+from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
 from factors.models import Factor, Theme
@@ -104,6 +105,13 @@ class TriggerTests(TestCase):
         self.assertGreater(version()[1], before)
         self.assertBumps(lambda: Theme.objects.update(name="Danach"))
 
+    def test_every_registered_table_has_a_trigger_and_no_other_does(self):
+        # An app lists its models in AppConfig.page_cache_models and installs their
+        # triggers in a migration; the two must agree, or a write would go unseen
+        # (or a restore would leave a trigger disabled).
+        self.assertEqual(triggers.installed_tables(connection), triggers.watched_tables())
+        self.assertIn("reports_stichtag", triggers.watched_tables())
+
     def test_the_version_row_is_not_part_of_a_backup(self):
         # A restored counter could meet keys cached before the restore.
         self.assertNotIn(DataVersion, backed_up_models())
@@ -161,3 +169,30 @@ class CachedResponseTests(TestCase):
         self.assertEqual(cold.status_code, 400)
         self.assertEqual(warm.status_code, 400)
         self.assertEqual(warm.content, cold.content)
+
+
+class MoveToPagecacheMigrationTests(TransactionTestCase):
+    """pagecache 0001 / jobcenters 0007 move the model in the state only: a database
+    migrated before the move keeps its table, its row and its triggers."""
+
+    BEFORE = [("jobcenters", "0006_data_version_triggers"), ("pagecache", None)]
+
+    def migrate(self, targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+
+    def test_the_row_and_the_triggers_survive_the_move_and_its_reversal(self):
+        generation, counter = version()
+        leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+        try:
+            self.migrate(self.BEFORE)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT generation, counter FROM jobcenters_dataversion")
+                self.assertEqual(len(cursor.fetchall()), 1)
+        finally:
+            self.migrate(leaves)
+        self.assertEqual(version(), (generation, counter))
+        Theme.objects.create(number=99, name="Nach dem Umzug", order=99)
+        self.assertGreater(version()[1], counter)
+        self.assertEqual(triggers.installed_tables(connection), triggers.watched_tables())

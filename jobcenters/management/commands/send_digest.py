@@ -59,10 +59,8 @@ class Command(BaseCommand):
             )
             return
         if dry_run:
-            for mail in mails:
-                self.stdout.write(f"--- {mail.user.email} ({mail.user.get_username()})")
-                self.stdout.write(_("Subject: %(subject)s") % {"subject": mail.subject})
-                self.stdout.write(mail.body)
+            for line in notifications.dry_run_lines(mails):
+                self.stdout.write(line)
             self.stdout.write(
                 _("Dry run: %(count)s digest(s) would be sent.") % {"count": len(mails)}
             )

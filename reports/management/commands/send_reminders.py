@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from jobcenters import notifications
+from reports.models import Stichtag
 
 
 class Command(BaseCommand):
@@ -26,12 +27,12 @@ class Command(BaseCommand):
     def handle(self, *args, days=None, dry_run=False, **options):
         if days is not None and days < 1:
             raise CommandError(_("--days must be at least 1."))
-        mails = notifications.reminder_mails(days=days)
+        # The reporting rounds come from here: reports builds on jobcenters, not the reverse.
+        stichtage = Stichtag.objects.values_list("date", flat=True)
+        mails = notifications.reminder_mails(days=days, stichtage=list(stichtage))
         if dry_run:
-            for mail in mails:
-                self.stdout.write(f"--- {mail.user.email} ({mail.user.get_username()})")
-                self.stdout.write(_("Subject: %(subject)s") % {"subject": mail.subject})
-                self.stdout.write(mail.body)
+            for line in notifications.dry_run_lines(mails):
+                self.stdout.write(line)
             self.stdout.write(
                 _("Dry run: %(count)s reminder(s) would be sent.") % {"count": len(mails)}
             )
