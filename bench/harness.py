@@ -88,6 +88,8 @@ def bench_env(database_url):
             "SECURE_HSTS_SECONDS": "0",
             "LOG_LEVEL": "WARNING",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # Turns on /bench/floor, the yardstick (kjc/urls.py); off on a real site.
+            "KJC_BENCH": "1",
         }
     )
     return env

@@ -19,5 +19,7 @@ def healthz(request):
 
 @require_safe
 def bench_floor(request):
-    """No database, no template: the floor that bench/run compares every page to."""
+    """No database, no template: the floor that bench/run compares every page to.
+
+    Routed only with KJC_BENCH=1 (kjc/urls.py)."""
     return HttpResponse(b"ok\n", content_type="text/plain")

@@ -1,12 +1,15 @@
+import importlib
 from datetime import UTC, datetime
 from io import StringIO
 
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, clear_url_caches, reverse
 
+import kjc.urls
 from jobcenters.models import District, Implementation, Jobcenter, Status
 from jobcenters.seeding import seed_reference_data
 from jobcenters.services import update_implementation
@@ -234,7 +237,28 @@ class SeedSyntheticCommandTests(TestCase):
 
 
 class BenchFloorTests(TestCase):
+    """/bench/floor is routed only with KJC_BENCH=1 (bench/run sets it)."""
+
+    def route(self, bench):
+        """Build kjc.urls as a process started with KJC_BENCH=`bench` would."""
+        with override_settings(KJC_BENCH=bench):
+            importlib.reload(kjc.urls)
+        clear_url_caches()
+        self.addCleanup(self.restore_urls)
+
+    def restore_urls(self):
+        importlib.reload(kjc.urls)
+        clear_url_caches()
+
+    def test_a_real_site_has_no_floor(self):
+        self.assertFalse(settings.KJC_BENCH)
+        self.route(False)
+        self.assertEqual(self.client.get("/bench/floor").status_code, 404)
+        with self.assertRaises(NoReverseMatch):
+            reverse("bench_floor")
+
     def test_floor_answers_without_database(self):
+        self.route(True)
         with self.assertNumQueries(0):  # no query at all: the floor of a Django view
             response = self.client.get(reverse("bench_floor"))
         self.assertEqual(response.status_code, 200)
@@ -242,6 +266,7 @@ class BenchFloorTests(TestCase):
         self.assertEqual(response["Content-Type"], "text/plain")
 
     def test_floor_refuses_post(self):
+        self.route(True)
         self.assertEqual(self.client.post(reverse("bench_floor")).status_code, 405)
 
 
