@@ -430,7 +430,8 @@ def wrk_summary(text):
     return result
 
 
-def wrk(port, path, *, seconds, connections=8, cookie=None, script=None):
+def wrk(port, path, *, seconds, connections=8, cookie=None, script=None, gzip=True):
+    """One wrk run; `gzip=False` sends no Accept-Encoding, as curl and scripts do."""
     argv = [
         "wrk",
         "-t2",
@@ -439,7 +440,7 @@ def wrk(port, path, *, seconds, connections=8, cookie=None, script=None):
         "--latency",
         "--timeout",
         "30s",
-        *BROWSER_HEADERS,
+        *(BROWSER_HEADERS if gzip else []),
     ]
     if cookie:
         argv += ["-H", f"Cookie: {cookie}"]
@@ -539,6 +540,16 @@ def measure(env, db, n, urls, *, password, duration, label):
                 )
                 row["wrk"]["connections"] = 2 if slow else 8
                 row["idle_wait_s"] = server.wait_idle(limit=60)
+                if not url["login"]:
+                    # Anonymous pages again without gzip: the plain copy in the page cache.
+                    row["wrk_plain"] = wrk(
+                        server.port,
+                        url["path"],
+                        seconds=wrk_seconds(url, duration),
+                        connections=2 if slow else 8,
+                        gzip=False,
+                    )
+                    row["idle_wait_s"] += server.wait_idle(limit=60)
             rows.append(row)
         rss_all = server.worker_rss_mb()
         # The floor again at the end: both runs stand side by side with the pages.

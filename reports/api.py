@@ -58,7 +58,7 @@ def _page_url(request, page):
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
-@conditional.public_data
+@conditional.public_data(params=ApiMatrixParamsForm)
 def matrix(request):
     """GET /api/v1/matrix[?stichtag=YYYY-MM-DD][&faktor=N][&jobcenter=AGS][&seite=N]"""
     form, error = _form(request, ApiMatrixParamsForm)
@@ -94,7 +94,7 @@ def matrix(request):
     )
 
 
-@conditional.public_data
+@conditional.public_data(params=ExportParamsForm)
 def aggregates(request):
     """GET /api/v1/aggregates[?stichtag=YYYY-MM-DD]: per status, factor, jobcenter, theme."""
     form, error = _form(request)

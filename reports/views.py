@@ -95,7 +95,7 @@ def _export_params(request, dataset):
     return form
 
 
-@conditional.public_data
+@conditional.public_data(params=ExportParamsForm)
 def download(request, dataset, fmt, variant=""):
     """/daten/<dataset>.csv, <dataset>-excel.csv and <dataset>.json."""
     form = _export_params(request, dataset)

@@ -1,5 +1,6 @@
 """Rendered public pages are cached per data state; a change shows on the very next request."""
 
+import gzip
 from datetime import timedelta
 from unittest import mock
 
@@ -10,6 +11,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.test import Client, RequestFactory, TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from jobcenters.models import Implementation, Status
 from jobcenters.services import update_implementation
@@ -213,3 +215,134 @@ class EarlyAnswerTests(TestCase):
         for pattern in patterns:
             with self.subTest(pattern.name):
                 self.assertIn(getattr(pattern.callback, "page_cache", None), {"data", "static"})
+
+
+def cached_entries():
+    """How many entries the (in-memory) page cache holds."""
+    return len(cache._cache)
+
+
+class EncodingTests(TestCase):
+    """A hit is sent as it is stored: gzip to clients that take it, plain to the rest
+    (curl, scripts), without compressing or decompressing per request."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_catalogue(factors=2)
+        make_jobcenter(name="Jobcenter Ohne Gzip")
+
+    def setUp(self):
+        cache.clear()
+
+    GZIP = {"accept-encoding": "gzip, deflate, br"}
+
+    def test_plain_hits_do_no_decompression(self):
+        url = reverse("public:matrix")
+        packed = self.client.get(url, headers=self.GZIP)  # rendered, stored compressed
+        first_plain = self.client.get(url)  # decompressed once, kept plain from now on
+        with (
+            mock.patch("pagecache.middleware.gzip.decompress") as decompress,
+            mock.patch("pagecache.middleware.gzip.compress") as compress,
+            self.assertNumQueries(2),  # the data version, once per request
+        ):
+            plain = self.client.get(url)
+            again = self.client.get(url, headers=self.GZIP)
+        decompress.assert_not_called()
+        compress.assert_not_called()
+        self.assertEqual(plain.content, first_plain.content)
+        self.assertEqual(gzip.decompress(again.content), plain.content)
+        self.assertEqual(again.content, packed.content)
+
+    def test_a_plain_first_visitor_leaves_both_copies(self):
+        url = reverse("public:factor_list")
+        rendered = self.client.get(url)
+        with mock.patch("pagecache.middleware.gzip.decompress") as decompress:
+            plain = self.client.get(url)
+            packed = self.client.get(url, headers=self.GZIP)
+        decompress.assert_not_called()
+        self.assertEqual(plain.content, rendered.content)
+        self.assertEqual(gzip.decompress(packed.content), rendered.content)
+
+    def test_both_encodings_carry_the_headers_of_a_rendered_page(self):
+        url = reverse("public:matrix")
+        for headers in ({}, self.GZIP):
+            with self.subTest(headers):
+                cache.clear()
+                rendered = self.client.get(url, headers=headers)
+                served = self.client.get(url, headers=headers)
+                self.assertEqual(dict(served.headers), dict(rendered.headers))
+                self.assertEqual(served["Content-Length"], str(len(served.content)))
+                self.assertEqual("Content-Encoding" in served, bool(headers))
+
+
+class QueryVariantTests(TestCase):
+    """Downloads and the API with parameters are cached per data version and per
+    cleaned parameters (Stichtag, factor, jobcenter, page); bad ones never are."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_catalogue(factors=2)
+        cls.jobcenter = make_jobcenter(name="Jobcenter Varianten")
+        cls.editor = make_user("varianten")
+
+    def setUp(self):
+        cache.clear()
+        self.yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+
+    def test_a_stichtag_variant_is_answered_from_the_cache(self):
+        for url in (
+            f"/daten/matrix.csv?stichtag={self.yesterday}",
+            f"/daten/matrix.json?stichtag={self.yesterday}&faktor=1",
+            f"/api/v1/matrix?stichtag={self.yesterday}&seite=1",
+            f"/api/v1/aggregates?stichtag={self.yesterday}",
+        ):
+            with self.subTest(url):
+                cold = self.client.get(url)
+                self.assertEqual(cold.status_code, 200)
+                with self.assertNumQueries(1):  # the data version
+                    warm = self.client.get(url)
+                self.assertEqual(warm.content, cold.content)
+
+    def test_spellings_of_the_same_parameters_share_one_entry(self):
+        base = f"/daten/matrix.csv?stichtag={self.yesterday}"
+        self.client.get(base)
+        entries = cached_entries()
+        for url in (f"{base}&faktor=", f"/daten/matrix.csv?faktor=&stichtag={self.yesterday}"):
+            with self.subTest(url), self.assertNumQueries(1):
+                self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertEqual(cached_entries(), entries)
+
+    def test_a_stichtag_variant_follows_a_change(self):
+        url = f"/daten/matrix.csv?stichtag={self.yesterday}"
+        row = Implementation.objects.filter(jobcenter=self.jobcenter).first()
+        values = {"status": Status.PLANNED, "public_note": "Geplant"}
+        update_implementation(
+            implementation=row, values=values, expected_version=row.version, user=self.editor
+        )
+        Implementation.history.update(history_date=timezone.now() - timedelta(days=3))
+        before = self.client.get(url).content
+        self.assertIn(b"Jobcenter Varianten", before)
+        # A correction of the past (history only) changes yesterday's state too.
+        Implementation.history.update(public_note="Nachgetragen")
+        served = self.client.get(url).content
+        cache.clear()
+        self.assertEqual(served, self.client.get(url).content)
+        self.assertIn(b"Nachgetragen", served)
+
+    def test_bad_or_unknown_parameters_are_answered_but_never_stored(self):
+        for url, status in (
+            ("/daten/matrix.csv?stichtag=gestern", 400),
+            ("/daten/matrix.csv?stichtag=2999-01-01", 400),
+            ("/daten/faktoren.csv?faktor=1", 400),  # the view's own rule
+            ("/api/v1/matrix?seite=0", 400),
+            ("/api/v1/matrix?seite=99", 404),  # a page past the end
+            ("/api/v1/matrix?utm_source=x", 200),
+            ("/matrix/?utm_source=x&status=nonsense", None),
+        ):
+            with self.subTest(url):
+                response = self.client.get(url)
+                if status:
+                    self.assertEqual(response.status_code, status)
+                if response.status_code != 200 or "/api/" in url:
+                    self.assertEqual(cached_entries(), 0)
+                cache.clear()

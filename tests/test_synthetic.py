@@ -285,7 +285,7 @@ def _bench_module(name):
 class BenchReportTests(TestCase):
     """The benchmark's verdicts: a target is met only when the numbers say so."""
 
-    def config(self, n, *, page_rps, page_ms, queries, rss):
+    def config(self, n, *, page_rps, page_ms, queries, rss, plain_rps=None):
         floor = {
             "rps": 1000.0,
             "wrk_runs": [{"rps": 1000.0}],
@@ -297,6 +297,7 @@ class BenchReportTests(TestCase):
             "kind": "page",
             "login": False,
             "wrk": {"rps": page_rps},
+            "wrk_plain": {"rps": plain_rps or page_rps},
             "inproc": {"cold": {"median_ms": page_ms, "queries": queries}, "warm": None},
         }
         return {
@@ -313,19 +314,23 @@ class BenchReportTests(TestCase):
 
     def test_all_met(self):
         configs = [
-            self.config(16, page_rps=600, page_ms=3.0, queries=3, rss=70),
-            self.config(405, page_rps=550, page_ms=40.0, queries=3, rss=100),
+            self.config(16, page_rps=950, page_ms=3.0, queries=3, rss=70),
+            self.config(405, page_rps=920, page_ms=90.0, queries=3, rss=100),
         ]
-        # warm, cold at 16, largest at 405, queries, RSS; no trend URL measured
-        self.assertEqual(self.verdicts(configs), [True, True, True, True, True, None])
+        # warm, warm without gzip, cold at 16, largest at 405, queries, RSS; no trend URL
+        self.assertEqual(self.verdicts(configs), [True, True, True, True, True, True, None])
 
     def test_each_target_can_fail(self):
         configs = [
-            self.config(16, page_rps=400, page_ms=5.0, queries=3, rss=70),
-            self.config(405, page_rps=600, page_ms=60.0, queries=4, rss=110),
+            self.config(16, page_rps=400, page_ms=25.0, queries=3, rss=70),
+            self.config(405, page_rps=600, page_ms=120.0, queries=4, rss=110),
         ]
-        # 0.4 × floor; 25 × floor at 16; 300 × at 405; 3 → 4 queries; 110 MB > 2 × 52 MB
-        self.assertEqual(self.verdicts(configs), [False, False, False, False, False, None])
+        # 0.4 × floor; 125 × floor at 16; 600 × at 405; 3 → 4 queries; 110 MB > 2 × 52 MB
+        self.assertEqual(self.verdicts(configs), [False, False, False, False, False, False, None])
+
+    def test_a_slow_answer_without_gzip_fails_its_own_target(self):
+        configs = [self.config(16, page_rps=950, plain_rps=500, page_ms=3.0, queries=3, rss=70)]
+        self.assertEqual(self.verdicts(configs)[:2], [True, False])
 
 
 class BenchFormParserTests(TestCase):
