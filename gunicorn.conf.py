@@ -29,8 +29,12 @@ def _cores():
         return os.cpu_count() or 1
 
 
-# BIND wins (e.g. "127.0.0.1:8001" or "unix:/run/kjc.sock"); otherwise all interfaces on PORT.
-bind = os.environ.get("BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
+# Only the buffering reverse proxy may talk to gunicorn (deploy/nginx.conf): a sync worker
+# serves one connection at a time, so a slow or half-sent request straight from a client
+# would hold it for up to GUNICORN_TIMEOUT. Hence 127.0.0.1 on PORT by default; BIND wins
+# (e.g. "unix:/run/kjc.sock", or "0.0.0.0:8000" on a container network only the proxy
+# shares, as in compose.yaml).
+bind = os.environ.get("BIND") or f"127.0.0.1:{_int('PORT', 8000)}"
 
 # Sync workers: measured best for this app's server-rendered pages (gthread was far slower).
 # 2 × cores + 1, capped: each worker holds its own Django process (~60–80 MB), and a
@@ -41,7 +45,7 @@ workers = _int("WEB_CONCURRENCY", min(2 * _cores() + 1, 9))
 # A request that takes longer than this is killed and logged; pages here render in well under 1 s.
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
-# Behind a reverse proxy that keeps connections open a little longer than its own idle timeout.
+# Sync workers close every connection after the answer; this applies to other worker types.
 keepalive = 5
 
 # Recycle each worker after a number of requests (with jitter, so they do not all restart at
