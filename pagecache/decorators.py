@@ -15,6 +15,7 @@ outdated page.
 import functools
 import hashlib
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
@@ -28,17 +29,21 @@ from django.views.decorators.http import condition, require_safe
 from .models import DataVersion
 
 # What a page is made of besides the data: templates, translations and the Python code
-# of the project's own apps (labels, definitions, formatting); migrations excluded.
+# of the project package and its own apps (labels, definitions, formatting); migrations
+# excluded.
 CODE_SUFFIXES = {".py", ".html", ".svg", ".mo"}
 
 
 def _code_roots():
     base = Path(settings.BASE_DIR).resolve()
-    roots = [Path(path) for engine in settings.TEMPLATES for path in engine.get("DIRS", ())]
+    project = import_module(settings.ROOT_URLCONF.rpartition(".")[0] or settings.ROOT_URLCONF)
+    roots = [Path(project.__file__).parent]
+    roots += [Path(path) for engine in settings.TEMPLATES for path in engine.get("DIRS", ())]
     roots += [
         Path(config.path)
         for config in apps.get_app_configs()
         if Path(config.path).resolve().is_relative_to(base)
+        and "site-packages" not in Path(config.path).parts  # a virtualenv inside the project
     ]
     roots += [Path(path) for path in settings.LOCALE_PATHS]
     return roots

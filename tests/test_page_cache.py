@@ -346,3 +346,18 @@ class QueryVariantTests(TestCase):
                 if response.status_code != 200 or "/api/" in url:
                     self.assertEqual(cached_entries(), 0)
                 cache.clear()
+
+
+class CodeVersionTests(TestCase):
+    def test_the_code_version_covers_the_project_its_apps_and_nothing_installed(self):
+        # A deploy that changes any of these must not meet pages cached by the old code.
+        from pagecache.decorators import _code_roots
+
+        base = settings.BASE_DIR.resolve()
+        roots = _code_roots()
+        names = {root.name for root in roots}
+        for name in ("kjc", "templates", "locale", "pagecache", "factors", "jobcenters", "reports"):
+            self.assertIn(name, names)
+        for root in roots:
+            self.assertTrue(root.resolve().is_relative_to(base), root)
+            self.assertNotIn("site-packages", root.parts)
