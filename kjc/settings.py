@@ -53,6 +53,8 @@ MIDDLEWARE = [
     # (public/freshness.py); after the two above: HTTPS redirect, security headers, static.
     "public.freshness.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cache-Control: private, no-store on every signed-in answer, whichever layer made it.
+    "kjc.middleware.PrivatePagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
