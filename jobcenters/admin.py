@@ -366,6 +366,13 @@ class ImplementationAdmin(
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    # simple-history's German catalogue lacks the titles of its read-only pages.
+    def history_view_title(self, request, obj):
+        return gettext("View history: %s") % obj
+
+    def history_form_view_title(self, request, obj):
+        return gettext("View %s") % obj
+
     def has_change_history_permission(self, request, obj=None):
         return False
 
