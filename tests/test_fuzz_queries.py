@@ -11,6 +11,7 @@ by default the examples are derived deterministically so CI does not flake.
 
 import os
 import re
+from html import unescape
 from urllib.parse import quote, quote_from_bytes
 
 from django.contrib import admin
@@ -309,6 +310,8 @@ class AdminFuzzTests(PersonaTestCase):
                 html = first.content.decode(errors="replace")
                 keys = sorted(set(form_keys(html)) | {"q", "o", "p", "e", "all", "_to_field"})
                 keys += [f"{f.name}__exact" for f in model._meta.fields][:8]
+                if hierarchy := model_admin.date_hierarchy:
+                    keys += [f"{hierarchy}__{part}" for part in ("year", "month", "day")] * 3
                 with self.subTest(user=user.username, model=model._meta.label):
                     self.fuzz_query(base, keys, option_values(html))
 
@@ -389,3 +392,85 @@ class JunkPathFuzzTests(PersonaTestCase):
             self.login(user)
             with self.subTest(user=user.username):
                 self.check_paths()
+
+
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+ATTRIBUTE = re.compile(r"\b(method|action|enctype)=\"([^\"]*)\"", re.I)
+HIDDEN_VALUE = re.compile(r"<input\b[^>]*\bname=\"([^\"]+)\"[^>]*\bvalue=\"([^\"]*)\"")
+
+
+def post_forms(html, page):
+    """(action, {field: value as the page fills it}) of every POST form on a page."""
+    forms = []
+    for attributes, body in FORM.findall(html):
+        attrs = {key.lower(): value for key, value in ATTRIBUTE.findall(attributes)}
+        if attrs.get("method", "get").lower() != "post":
+            continue
+        action = unescape(attrs.get("action") or page)
+        filled = dict.fromkeys(form_keys(body), "")
+        filled.update((name, unescape(value)) for name, value in HIDDEN_VALUE.findall(body))
+        filled.pop("csrfmiddlewaretoken", None)
+        forms.append((action, filled))
+    return forms
+
+
+# What a form field receives from a careless or hostile client.
+JUNK_FIELD_VALUES = st.one_of(
+    st.sampled_from(ODD_VALUES + SQL_FRAGMENTS),
+    st.sampled_from(["31.02.2026", "2026-13-01", "99.99.9999", "1" * 30, "-1" * 10, "1e400"]),
+    st.sampled_from(["a\x00b", "\x00", "\U0001f600" * 50, "\u202e", "\r\n" * 20]),
+    st.text(max_size=60),
+)
+
+
+class FormPostFuzzTests(PersonaTestCase):
+    """Every POST form a signed-in user is shown (the editor, imports, the review queue,
+    the admin's change forms) with junk in its fields: a page or a redirect, never a 500."""
+
+    def form_pages(self):
+        routes = discover_routes(sample_kwargs(self.jobcenter_a, self.factors[0]))
+        pages = {path for path, _params in routes.values()}
+        row = self.jobcenter_a.implementations.first()
+        pages |= {
+            reverse("admin:jobcenters_implementation_change", args=[row.pk]),
+            reverse("admin:jobcenters_jobcenter_change", args=[self.jobcenter_a.pk]),
+            reverse("admin:factors_factor_change", args=[self.factors[0].pk]),
+            reverse("admin:reports_stichtag_add"),
+            reverse("admin:auth_user_add"),
+        }
+        return sorted(pages)
+
+    def test_junk_in_every_form_field(self):
+        for user in (self.staff_a, self.coordinator):
+            self.login(user)
+            seen = set()
+            for page in self.form_pages():
+                response = self.client.get(page)
+                if "html" not in response.get("Content-Type", ""):
+                    continue
+                for action, fields in post_forms(response.content.decode(), page):
+                    if not fields or (action, tuple(fields)) in seen or "logout" in action:
+                        continue
+                    seen.add((action, tuple(fields)))
+                    with self.subTest(user=user.username, action=action):
+                        self.fuzz_form(action, fields)
+                        self.login(user)
+            # Forms the pages show only with data: the review queue's, the language switch.
+            for action, fields in (
+                (reverse("jobcenters:review_action"), {"action": "release", "selected": "1-1"}),
+                (reverse("public:set_language"), {"language": "en", "next": "/"}),
+            ):
+                with self.subTest(user=user.username, action=action):
+                    self.fuzz_form(action, {**fields, "comment": ""})
+            self.assertGreater(len(seen), 3, seen)
+
+    def fuzz_form(self, action, fields):
+        names = sorted(fields)
+
+        @fuzz_settings(ADMIN_EXAMPLES)
+        @given(junk=st.dictionaries(st.sampled_from(names), JUNK_FIELD_VALUES, min_size=1))
+        def check(junk):
+            response = self.client.post(action, {**fields, **junk})
+            self.assertLess(response.status_code, 500, f"POST {action} {junk!r}")
+
+        check()
