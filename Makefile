@@ -22,11 +22,13 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund && touch $@; \
 	else echo "npm not found: the browser tests will be skipped"; fi
 
+# `make run PORT=9000` when 8000 is taken.
+PORT ?= 8000
 run: $(VENV)/.installed
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py seed --demo
-	@echo "KJC Monitor: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "KJC Monitor: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Two workers: the machine has two cores; each worker gets its own test database.
 PYTEST_WORKERS ?= 2

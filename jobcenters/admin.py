@@ -10,8 +10,10 @@ import dataclasses
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -66,6 +68,31 @@ class ScopedNotFoundMixin:
         if obj is None:
             raise Http404(gettext("Not found, or not yours to see."))
         return obj
+
+
+class JunkHistoryIdNotFoundMixin:
+    """A history address whose object or version id is no id at all is a 404.
+
+    simple-history passes both ids from its URL (``<id>/history/`` and
+    ``<id>/history/<version>/``, each any text without a slash) straight into a query,
+    where ``abc`` or ``'`` raise ValueError, a 500.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._id_or_404(self.model._meta.pk, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._id_or_404(self.model._meta.pk, object_id)
+        self._id_or_404(self.model.history.model._meta.pk, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @staticmethod
+    def _id_or_404(field, value):
+        try:
+            field.get_prep_value(field.to_python(value))
+        except (ValidationError, ValueError, TypeError) as error:
+            raise Http404(gettext("Not found, or not yours to see.")) from error
 
 
 class AssumeHttpsMixin:
@@ -193,7 +220,9 @@ class ImplementationHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(Implementation)
-class ImplementationAdmin(ScopedNotFoundMixin, AssumeHttpsMixin, SimpleHistoryAdmin):
+class ImplementationAdmin(
+    ScopedNotFoundMixin, JunkHistoryIdNotFoundMixin, AssumeHttpsMixin, SimpleHistoryAdmin
+):
     form = ImplementationForm
     list_display = (
         "jobcenter",
@@ -336,6 +365,13 @@ class ImplementationAdmin(ScopedNotFoundMixin, AssumeHttpsMixin, SimpleHistoryAd
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # simple-history's German catalogue lacks the titles of its read-only pages.
+    def history_view_title(self, request, obj):
+        return gettext("View history: %s") % obj
+
+    def history_form_view_title(self, request, obj):
+        return gettext("View %s") % obj
 
     def has_change_history_permission(self, request, obj=None):
         return False

@@ -122,6 +122,18 @@ def demo_accounts():
     return accounts
 
 
+# Demo logins carry "Demo" as first name, so "who" in history and on the dashboard reads
+# "Demo Koordination", "Demo Jobcenter Kreis Bergstraße": distinct, and labelled demo.
+DEMO_FIRST_NAME = "Demo"
+DEMO_ROLE_NAMES = {roles.COORDINATION: "Koordination", roles.DIRECTORS: "Leitung"}
+
+
+def demo_last_name(group, jobcenter):
+    if jobcenter is not None:
+        return f"Jobcenter {jobcenter.district.name}"
+    return DEMO_ROLE_NAMES[group]
+
+
 @transaction.atomic
 def seed_demo_users():
     """Create the demo logins (password "demo"); existing accounts are left alone."""
@@ -131,12 +143,21 @@ def seed_demo_users():
     jobcenters = {jc.district.ags: jc for jc in Jobcenter.objects.select_related("district")}
     accounts = demo_accounts()
     for username, group, ags in accounts:
+        last_name = demo_last_name(group, jobcenters[ags] if ags else None)
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"password": password_hash, "is_staff": True, "first_name": "Demo"},
+            defaults={
+                "password": password_hash,
+                "is_staff": True,
+                "first_name": DEMO_FIRST_NAME,
+                "last_name": last_name,
+            },
         )
         if created:
             user.groups.add(groups[group], groups[roles.DEMO_ACCOUNTS])
+        elif user.first_name == DEMO_FIRST_NAME and not user.last_name:
+            # Demo logins seeded before they had names: only the name, nothing else.
+            User.objects.filter(pk=user.pk).update(last_name=last_name)
         if ags:
             StaffMembership.objects.get_or_create(user=user, jobcenter=jobcenters[ags])
     return accounts

@@ -1,4 +1,5 @@
-"""Project middleware: Permissions-Policy header, idle session expiry, outage page."""
+"""Project middleware: Permissions-Policy header, private pages, idle session expiry,
+outage page."""
 
 import logging
 import sys
@@ -15,6 +16,7 @@ from django.db import (
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 from kjc import security
 
@@ -39,6 +41,47 @@ class PermissionsPolicyMiddleware:
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class PrivatePagesMiddleware:
+    """Every answer to a signed-in request says `Cache-Control: private, no-store`.
+
+    Signed-in pages show internal notes, drafts, who is signed in and CSRF tokens: no
+    browser history, disk cache or shared proxy may keep a copy. A signed-in request
+    always carries the session cookie, so that decides without a query; the request
+    that signs in (no cookie yet) is caught by its user. Anonymous visitors' pages keep
+    their public headers, and PageCacheMiddleware, outside this one, answers them from
+    the cache before it runs.
+    """
+
+    PUBLIC_DIRECTIVES = ("public", "max-age", "s-maxage")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.is_private(request):
+            directives = response.get("Cache-Control", "")
+            kept = [
+                part.strip()
+                for part in directives.split(",")
+                if part.strip() and part.split("=")[0].strip().lower() not in self.PUBLIC_DIRECTIVES
+            ]
+            if kept:
+                response["Cache-Control"] = ", ".join(kept)
+            elif "Cache-Control" in response:
+                del response["Cache-Control"]
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    @staticmethod
+    def is_private(request):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return True
+        # Without a session cookie this costs no query: there is no session to read.
+        user = getattr(request, "user", None)
+        return user is not None and user.is_authenticated
 
 
 class SessionActivityMiddleware:

@@ -82,3 +82,20 @@ def stamp_session_at_login(sender, request, user, **kwargs):
     # Every login (the login form, the test client's login) starts the idle clock.
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_EXPIRES_AT] = int(time.time()) + settings.SESSION_COOKIE_AGE
+
+
+def lockout_username(request, credentials=None):
+    """The username axes counts failures for (settings.AXES_USERNAME_CALLABLE).
+
+    axes' default stores whatever was typed; Django's login form does not limit its
+    length, and on PostgreSQL a name longer than axes' column (255) failed the insert:
+    a 500 for a pasted text. No account has such a name, so the cut changes no count.
+    """
+    from axes.models import AccessAttempt
+
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    username = source.get(field)
+    if isinstance(username, str):
+        username = username[: AccessAttempt._meta.get_field("username").max_length]
+    return username

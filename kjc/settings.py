@@ -54,6 +54,8 @@ MIDDLEWARE = [
     # (pagecache/middleware.py); after the two above: HTTPS redirect, security headers, static.
     "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cache-Control: private, no-store on every signed-in answer, whichever layer made it.
+    "kjc.middleware.PrivatePagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -232,6 +234,7 @@ AXES_DISABLE_ACCESS_LOG = True
 # behind a proxy every client would then count as the proxy's address.
 KJC_TRUSTED_PROXIES = env_int("KJC_TRUSTED_PROXIES", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "kjc.security.client_ip"
+AXES_USERNAME_CALLABLE = "kjc.security.lockout_username"
 # Failures and lockouts are logged (WARNING); each successful login and the start-up
 # banner on every manage.py command are not.
 AXES_VERBOSE = False

@@ -4,6 +4,7 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -97,7 +98,8 @@ def dashboard_workbook(dash):
         _("Share A"),
         _("Implemented B"),
         _("Share B"),
-        _("Change"),
+        # In context: a bare "Change" would also rename the admin's "Ändern" link.
+        pgettext("dashboard comparison", "Change"),
     ]
     for title, first_column, rows in (
         (_("Compare factors"), _("Factor"), dash.compare_factors),

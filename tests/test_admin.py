@@ -1,12 +1,18 @@
 """Staff editing in the Django admin, tested from the outside with real logins."""
 
 from datetime import timedelta
+from io import StringIO
 from unittest import mock
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.test import TestCase, override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext
 
+from jobcenters import roles, seeding
 from jobcenters.forms import ImplementationForm
 from jobcenters.models import Implementation, StaffMembership, Status
 from jobcenters.services import update_implementation
@@ -471,3 +477,76 @@ class AdminRaceTests(AdminTestCase):
         # Our value was not written. (The admin's own transaction also rolls back the
         # simulated other save, which in real life commits in its own request.)
         self.assertNotEqual(row.status, Status.PLANNED)
+
+
+@override_settings(KJC_DEMO_LOGINS=True)
+class AdminGermanWordingTests(TestCase):
+    """The admin in German, with the demo logins: Django's own words where the project
+    has none, German titles on the history pages, readable names in "who"."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("seed", stdout=StringIO())
+        seeding.seed_demo_users()
+        cls.coordinator = get_user_model().objects.get(username="koordination")
+        cls.staff = get_user_model().objects.get(username="jc-06438")
+
+    def setUp(self):
+        self.client.force_login(self.coordinator)
+
+    def get_german(self, url):
+        response = self.client.get(url, headers={"accept-language": "de"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Language"], "de")
+        return response
+
+    def test_the_admin_keeps_djangos_aendern(self):
+        response = self.get_german(reverse("admin:index"))
+        self.assertContains(response, ">Ändern<")
+        self.assertNotContains(response, "Veränderung")
+        # The dashboard comparison keeps its own word, in its own context.
+        with translation.override("de"):
+            self.assertEqual(pgettext("dashboard comparison", "Change"), "Veränderung")
+            # Django's own msgid (a variable, so that makemessages does not take it over).
+            djangos = "Change"
+            self.assertEqual(gettext(djangos), "Ändern")
+
+    def test_history_pages_have_german_titles_and_readable_names(self):
+        row = Implementation.objects.get(jobcenter__district__ags="06438", factor__number=3)
+        update_implementation(
+            implementation=row,
+            values={"status": Status.PLANNED},
+            expected_version=row.version,
+            user=self.staff,
+        )
+        history = self.get_german(reverse("admin:jobcenters_implementation_history", args=[row.pk]))
+        self.assertContains(history, "<title>Änderungshistorie: ")
+        self.assertContains(history, "<td>Demo Jobcenter Kreis Offenbach</td>")
+        self.assertNotContains(history, "View history")
+        version = row.history.order_by("-history_id").first()
+        past = self.get_german(
+            reverse("admin:jobcenters_implementation_simple_history", args=[row.pk, version.pk])
+        )
+        self.assertContains(past, " ansehen")
+        self.assertNotContains(past, "<title>View ")
+
+    def test_demo_logins_have_distinct_names_labelled_demo(self):
+        users = get_user_model().objects.filter(groups__name=roles.DEMO_ACCOUNTS)
+        names = [user.get_full_name() for user in users]
+        self.assertEqual(len(names), 18)
+        self.assertEqual(len(set(names)), len(names))
+        self.assertTrue(all(name.startswith("Demo ") for name in names), names)
+        for expected in ("Demo Koordination", "Demo Leitung", "Demo Jobcenter Kreis Offenbach"):
+            self.assertIn(expected, names)
+
+    def test_seeding_again_names_demo_logins_seeded_before_names(self):
+        get_user_model().objects.filter(username="leitung").update(last_name="")
+        get_user_model().objects.filter(username="koordination").update(last_name="Schmidt")
+        seeding.seed_demo_users()
+        self.assertEqual(
+            get_user_model().objects.get(username="leitung").get_full_name(), "Demo Leitung"
+        )
+        # A name someone gave the account is theirs.
+        self.assertEqual(
+            get_user_model().objects.get(username="koordination").get_full_name(), "Demo Schmidt"
+        )

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.test import TransactionTestCase
 
 from jobcenters import roles
-from jobcenters.backup import backed_up_models
+from jobcenters.backup import GZIP_MAGIC, accepted_names, backed_up_models, format_for_name, sniff
 from jobcenters.models import Implementation, Jobcenter, StaffMembership, Status
 from jobcenters.services import update_implementation
 
@@ -60,17 +60,25 @@ class BackupRoundTripTests(TransactionTestCase):
         self.assertGreater(len(before["jobcenters.HistoricalImplementation"]), 560)
         self.assertEqual(StaffMembership.objects.filter(user=extra).count(), 1)
 
-        backup = self.tmp / "backup.xml"
-        call_command("export_all", str(backup), stdout=out)
-        call_command("flush", interactive=False, verbosity=0)
-        self.assertEqual(Implementation.history.count(), 0)
+        # Every name export_all accepts, one after the other from the restored data.
+        self.assertEqual(len(accepted_names()), 6)
+        self.assertEqual(format_for_name("Backup.JSON.GZ"), ("json", True))
+        for name in accepted_names():
+            with self.subTest(name=name):
+                backup = self.tmp / f"backup{name}"
+                call_command("export_all", str(backup), stdout=out)
+                self.assertEqual(
+                    backup.read_bytes().startswith(GZIP_MAGIC), name.lower().endswith("gz")
+                )
+                self.assertEqual(sniff(backup)[0], name.lower().split(".")[1])
+                call_command("flush", interactive=False, verbosity=0)
+                self.assertEqual(Implementation.history.count(), 0)
 
-        call_command("import_all", str(backup), stdout=out)
-        after = snapshot()
-        self.assertEqual(after.keys(), before.keys())
-        for label in before:
-            with self.subTest(label):
-                self.assertEqual(after[label], before[label])
+                call_command("import_all", str(backup), stdout=out)
+                after = snapshot()
+                self.assertEqual(after.keys(), before.keys())
+                for label in before:
+                    self.assertEqual(after[label], before[label], label)
 
     def test_restore_refuses_a_database_that_holds_data(self):
         call_command("seed", stdout=StringIO())
@@ -87,3 +95,41 @@ class BackupRoundTripTests(TransactionTestCase):
         with self.assertRaisesMessage(CommandError, "Nothing was restored"):
             call_command("import_all", str(broken))
         self.assertFalse(Jobcenter.objects.exists())
+
+    def test_a_name_whose_format_is_not_written_is_refused_before_writing(self):
+        for name in ("backup", "backup.txt", "backup.yaml", "backup.gz", "backup.json.bz2"):
+            with self.subTest(name=name):
+                target = self.tmp / name
+                with self.assertRaisesMessage(CommandError, "must end in .json, .json.gz"):
+                    call_command("export_all", str(target), stdout=StringIO())
+                self.assertFalse(target.exists())
+
+    def test_the_content_decides_not_the_name(self):
+        """What older versions wrote: XML in a file named backup.json."""
+        call_command("seed", stdout=StringIO())
+        before = snapshot()
+        xml = self.tmp / "backup.xml"
+        call_command("export_all", str(xml), stdout=StringIO())
+        lying = self.tmp / "backup.json"
+        xml.rename(lying)
+        call_command("flush", interactive=False, verbosity=0)
+        out = StringIO()
+        call_command("import_all", str(lying), stdout=out)
+        self.assertIn("XML", out.getvalue())
+        self.assertEqual(snapshot(), before)
+
+    def test_a_file_that_is_no_backup_gets_a_clear_message(self):
+        cases = {
+            "notes.json": b"Hallo, das ist kein Backup",
+            "empty.json": b"",
+            "damaged.json.gz": GZIP_MAGIC + b"\x08\x00garbage",
+        }
+        for name, content in cases.items():
+            with self.subTest(name=name):
+                path = self.tmp / name
+                path.write_bytes(content)
+                with self.assertRaises(CommandError) as raised:
+                    call_command("import_all", str(path))
+                self.assertIn(name, str(raised.exception))
+        with self.assertRaisesMessage(CommandError, "missing.json"):
+            call_command("import_all", str(self.tmp / "missing.json"))

@@ -137,6 +137,43 @@ def database_down():
     )
 
 
+class BadInputTests(PersonaTestCase):
+    """Input that answered 500: each now gets the page it should, with a clear message."""
+
+    def test_an_out_of_range_date_in_the_admin_drilldown_is_a_wrong_parameter(self):
+        self.login(self.coordinator)
+        url = reverse("admin:reports_stichtag_changelist")
+        for query in (
+            "date__year=99999999999",  # OverflowError in Django's date hierarchy
+            "date__year=9999",  # the year after 9999 does not exist
+            "date__year=9999&date__month=12",
+            "date__year=2026&date__month=2&date__day=31",
+            "date__year=0",
+        ):
+            with self.subTest(query=query):
+                response = self.client.get(url, QUERY_STRING=query)
+                self.assertRedirects(response, f"{url}?e=1", fetch_redirect_response=False)
+                self.assertEqual(self.client.get(f"{url}?e=1").status_code, 200)
+        # A real drill-down still filters.
+        self.assertEqual(self.client.get(url, QUERY_STRING="date__year=2026").status_code, 200)
+
+    def test_an_overlong_username_is_a_failed_login(self):
+        """A pasted text as username: PostgreSQL refused axes' record of the failure (its
+        column holds 255 characters), a 500; now the form says the login failed."""
+        from axes.models import AccessAttempt
+
+        response = self.client.post(
+            reverse("admin:login"), {"username": "x" * 10_000, "password": "y"}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.context["form"].errors)
+        attempt = AccessAttempt.objects.get()
+        self.assertEqual(attempt.username, "x" * 255)
+        # Real usernames are counted as typed.
+        self.client.post(reverse("admin:login"), {"username": "staff-a", "password": "wrong"})
+        self.assertTrue(AccessAttempt.objects.filter(username="staff-a").exists())
+
+
 class OutageTests(PersonaTestCase):
     def assert_outage_page(self, response):
         self.assertEqual(response.status_code, 503)
