@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import zipfile
-from xml.etree.ElementTree import ParseError, iterparse
+from xml.parsers.expat import ExpatError, ParserCreate
 
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,9 @@ MAX_ROWS = 5000
 MAX_COLUMNS = len(COLUMNS) + 10
 # Cells of any kind (also empty, formatted ones) in one XLSX row.
 MAX_ROW_CELLS = 1000
-MAX_SHARED_STRINGS = MAX_ROWS * MAX_COLUMNS
+MAX_SHARED_STRINGS = MAX_ROWS * len(COLUMNS)
+# Elements of any kind in one part: rows of cells with values, rich-text runs.
+MAX_PART_ELEMENTS = 300_000
 # An XLSX is a zip archive; its parts are refused by their unpacked size before any
 # is parsed (a "zip bomb"). An export of MAX_ROWS rows unpacks to a few MB.
 MAX_PART_BYTES = 20 * 1024 * 1024
@@ -133,46 +135,70 @@ def _check_parts(archive):
         or any(part.file_size > MAX_PART_BYTES for part in parts)
     ):
         raise SpreadsheetError(
-            _("The spreadsheet unpacks to more than %(limit)s MB; please split it.")
-            % {"limit": MAX_UNPACKED_BYTES // (1024 * 1024)}
+            _(
+                "The spreadsheet unpacks to too much data (more than %(part)s MB in one "
+                "part or %(total)s MB in all); please split it."
+            )
+            % {
+                "part": MAX_PART_BYTES // (1024 * 1024),
+                "total": MAX_UNPACKED_BYTES // (1024 * 1024),
+            }
         )
     for part in parts:
         # zipfile stops at the declared size, so a part cannot unpack to more.
         with archive.open(part) as stream:
-            _scan_part(stream)
+            _PartScan().run(stream)
 
 
-def _scan_part(stream):
-    """One streaming pass over a part: stop at the first row, cell or shared string
-    beyond the bounds, whatever the part is called (the workbook may name its sheets
-    and string table freely). A part that is no XML is left to openpyxl."""
-    rows = strings = cells = 0
-    try:
-        for _event, element in iterparse(stream, events=("end",)):
-            tag = element.tag.rpartition("}")[2]
-            if tag == "c":
-                cells += 1
-                column = _column_index(element.get("r"), cells)
-                has_value = len(element) > 0
-                element.clear()
-                if cells > MAX_ROW_CELLS or (column > MAX_COLUMNS and has_value):
-                    raise _too_wide(rows + 1)
-            elif tag == "row":
-                rows += 1
-                cells = 0
-                element.clear()
-                if rows > MAX_ROWS + 1 or _whole_number(element.get("r"), rows) > MAX_ROWS + 1:
-                    raise _too_many_rows()
-            elif tag == "si":
-                strings += 1
-                element.clear()
-                if strings > MAX_SHARED_STRINGS:
-                    raise SpreadsheetError(
-                        _("The file holds more than %(limit)s texts; please split it.")
-                        % {"limit": MAX_SHARED_STRINGS}
-                    )
-    except ParseError:
-        return
+class _PartScan:
+    """One streaming pass (expat, no tree) over a part of the archive: stop at the
+    first row, cell or shared string beyond the bounds, whatever the part is called
+    (a workbook may name its sheets and string table freely). A part that is no XML
+    is left to openpyxl."""
+
+    def __init__(self):
+        self.elements = self.rows = self.cells = self.strings = 0
+        self.column = 0
+
+    def run(self, stream):
+        parser = ParserCreate(namespace_separator=" ")
+        parser.StartElementHandler = self.start
+        try:
+            while chunk := stream.read(64 * 1024):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except ExpatError:
+            return
+
+    def start(self, name, attributes):
+        self.elements += 1
+        if self.elements > MAX_PART_ELEMENTS:
+            raise _too_complex()
+        tag = name.rpartition(" ")[2]
+        if tag == "c":
+            self.cells += 1
+            self.column = _column_index(attributes.get("r"), self.cells)
+            if self.cells > MAX_ROW_CELLS:
+                raise _too_wide(self.rows)
+        elif tag in ("v", "is", "f"):
+            # A value beyond the known columns (empty, formatted cells may be there).
+            if self.column > MAX_COLUMNS:
+                raise _too_wide(self.rows)
+        elif tag == "row":
+            self.rows += 1
+            self.cells = self.column = 0
+            if max(self.rows, _whole_number(attributes.get("r"), 0)) > MAX_ROWS + 1:
+                raise _too_many_rows()
+        elif tag == "si":
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                raise _too_complex()
+
+
+def _too_complex():
+    return SpreadsheetError(
+        _("The spreadsheet holds far more data than a status file; please split it.")
+    )
 
 
 _REFERENCE = re.compile(r"([A-Z]{1,3})\d*")
