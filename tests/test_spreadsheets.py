@@ -516,7 +516,7 @@ class ImportFailureTests(SpreadsheetTestCase):
         self.assertIn("larger than 2 MB", errors[0][1])
         many = [self.good(1)] * (spreadsheets.MAX_ROWS + 1)
         errors = self.refused(csv_bytes(many, self.cols), "viele.csv")
-        self.assertIn("more than 5000 rows", errors[0][1])
+        self.assertIn(f"more than {spreadsheets.MAX_ROWS} rows", errors[0][1])
 
     def test_no_file_chosen(self):
         self.login(self.staff_a)

@@ -64,7 +64,7 @@ class HostileUploadTests(PersonaTestCase):
         self.assertIn("far more data than a status file", self.message(data))
 
     def test_a_row_a_million_lines_down(self):
-        self.assertIn("more than 5000 rows", self.message(hostile_files.far_row()))
+        self.assertIn("more than 1000 rows", self.message(hostile_files.far_row()))
 
     def test_csv_header_of_a_million_columns(self):
         data = hostile_files.wide_csv_header()

@@ -119,6 +119,7 @@ class _Scope:
     factor_numbers: set
     current: dict  # (AGS, factor number) -> Implementation as the user edits it
     default_ags: str | None
+    status_names: dict  # normalized status word (German, English, value) -> value
     seen: dict = field(default_factory=dict)  # (AGS, factor number) -> first line
 
     @classmethod
@@ -141,6 +142,7 @@ class _Scope:
                 for impl in as_edited_by(implementations, user)
             },
             default_ags=jobcenter.district.ags if jobcenter is not None else None,
+            status_names=_status_names(),
         )
 
 
@@ -290,7 +292,7 @@ def _check_row(line, cells, errors, scope):
     impl = _row_implementation(line, ags, cells, errors, scope)
     if impl is None:
         return None
-    new = _row_values(cells, impl, errors)
+    new = _row_values(cells, impl, errors, scope.status_names)
     if errors:
         return None
     candidate = _validated(impl, new, errors)
@@ -373,11 +375,11 @@ def _row_implementation(line, ags, cells, errors, scope):
     return impl
 
 
-def _row_values(cells, impl, errors):
+def _row_values(cells, impl, errors, status_names):
     """{field: value} read from the row's editable cells; bad cells go to `errors`."""
     new = {}
     if "status" in cells:
-        status = _row_status(cells["status"], errors)
+        status = _row_status(cells["status"], errors, status_names)
         if status is not None:
             new["status"] = status
     if "progress" in cells:
@@ -402,11 +404,11 @@ def _row_values(cells, impl, errors):
     return new
 
 
-def _row_status(value, errors):
+def _row_status(value, errors, status_names):
     if is_blank(value):
         errors.append(_("The status is missing."))
         return None
-    status = _status_names().get(normalize(_text(value)))
+    status = status_names.get(normalize(_text(value)))
     if status is None:
         with translation.override("de"):
             allowed = ", ".join(str(label) for label in Status.labels)
