@@ -19,8 +19,8 @@ from kjc.uploads import upload_limit, upload_limit_mb
 
 from .columns import COLUMNS, SHEET_TITLE, SpreadsheetError
 
-# Hesse's whole file (16 jobcenters × 35 factors) is 560 rows; checking 1,000 takes
-# about 1.5 s on a busy two-core machine (bench/uploads.py).
+# Hesse's whole file (16 jobcenters × 35 factors) is 560 rows; the bound keeps the
+# largest accepted file within the answer-time goal of bench/uploads.py.
 MAX_ROWS = 1000
 # The known columns and some empty ones a spreadsheet program may add.
 MAX_COLUMNS = len(COLUMNS) + 10
