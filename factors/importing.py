@@ -36,6 +36,11 @@ COLUMN_ALIASES = {
     "adressat": "addressee",
 }
 UPDATED_FIELDS = ("theme", "title", "description", "addressee", "verified", "source")
+# Bounds that keep a hostile file cheap to refuse: the known columns and some empty
+# ones, far more rows than factors, and long descriptions.
+MAX_COLUMNS = len(COLUMNS) + 10
+MAX_ROWS = 200
+MAX_LINE_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,15 @@ def _decode(data, errors):
     if not text.strip():
         errors.append(RowError(None, _("The file is empty.")))
         return None
+    for line, physical in enumerate(text.split("\n"), start=1):
+        if len(physical) > MAX_LINE_CHARS:
+            errors.append(
+                RowError(
+                    line,
+                    _("the line is longer than %(limit)s characters.") % {"limit": MAX_LINE_CHARS},
+                )
+            )
+            return None
     return text
 
 
@@ -225,6 +239,17 @@ def _parse_rows(text, errors):
     appeared on.
     """
     delimiter, skip_sep_line = _dialect(text)
+    # The header is the first line, or the second after Excel's "sep=" line.
+    header = text.lstrip().split("\n", 2)[1 if skip_sep_line else 0 :][:1]
+    if header and header[0].count(delimiter) >= MAX_COLUMNS:
+        errors.append(
+            RowError(
+                None,
+                _("The header has more than %(limit)s columns. Expected: %(expected)s.")
+                % {"limit": MAX_COLUMNS, "expected": ", ".join(COLUMNS)},
+            )
+        )
+        return [], {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     positions = None
@@ -247,6 +272,15 @@ def _parse_rows(text, errors):
         start, line = line, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
+        if start > MAX_ROWS:
+            errors.append(
+                RowError(
+                    start,
+                    _("the file has more than %(limit)s lines; a catalogue has %(count)s factors.")
+                    % {"limit": MAX_ROWS, "count": FACTOR_COUNT},
+                )
+            )
+            return [], seen
         if skip_sep_line:
             skip_sep_line = False
             continue

@@ -25,7 +25,6 @@ urlpatterns += [
         name="export_status",
     ),
     path("bearbeiten/<str:ags>/import/", views_spreadsheets.import_status, name="import_status"),
-    path("katalog/import/", views_spreadsheets.import_catalogue, name="import_catalogue"),
     # The same exports with the format in the query string (?format=csv; default xlsx).
     path("bearbeiten/alle/export/", views_spreadsheets.export_all_status, name="export_all_status"),
     path("bearbeiten/<str:ags>/export/", views_spreadsheets.export_status, name="export_status"),

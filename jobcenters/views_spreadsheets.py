@@ -1,6 +1,5 @@
 """Spreadsheet export and the two-step import (preview, then apply) as plain views."""
 
-import base64
 import secrets
 import time
 
@@ -12,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
+
+from kjc.uploads import bounded_upload, shown_errors, upload_limit, upload_limit_mb
 
 from . import roles, spreadsheets
 from .models import Jobcenter
@@ -25,6 +26,7 @@ SESSION_KEY = "kjc_status_imports"
 # A preview can be confirmed for this long; after that, upload again.
 PREVIEW_LIFETIME = 60 * 60
 KEPT_PREVIEWS = 3
+TEMPLATE = "jobcenters/spreadsheets/import.html"
 
 
 def _export(jobcenters, jobcenter, fmt, user=None):
@@ -60,6 +62,7 @@ def export_all_status(request, fmt=None):
     return _export(Jobcenter.objects.visible_to(request.user), None, fmt)
 
 
+@bounded_upload
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_status(request, ags):
@@ -70,6 +73,7 @@ def import_status(request, ags):
     return _import(request, jobcenter)
 
 
+@bounded_upload
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_all_status(request):
@@ -86,32 +90,30 @@ def _import_url(jobcenter):
 
 
 def _import(request, jobcenter):
-    context = {"jobcenter": jobcenter, "max_mb": spreadsheets.MAX_UPLOAD_BYTES // (1024 * 1024)}
+    context = {"jobcenter": jobcenter, "max_mb": upload_limit_mb()}
     if request.method == "POST" and "token" in request.POST:
         return _apply(request, jobcenter, context)
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            context["errors"] = [spreadsheets.RowError(None, _("Please choose a file."))]
-        elif upload.size > spreadsheets.MAX_UPLOAD_BYTES:
-            context["errors"] = [
-                spreadsheets.RowError(
-                    None,
-                    _("The file is larger than %(limit)s MB; please split it.")
-                    % {"limit": context["max_mb"]},
-                )
-            ]
-        else:
-            preview = spreadsheets.preview_import(
-                upload.read(), user=request.user, filename=upload.name, jobcenter=jobcenter
+    if request.method != "POST":
+        return render(request, TEMPLATE, context)
+    upload = request.FILES.get("file")
+    if upload is None:
+        errors = [spreadsheets.RowError(None, _("Please choose a file."))]
+    elif upload.size > upload_limit():
+        errors = [
+            spreadsheets.RowError(
+                None,
+                _("The file is larger than %(limit)s MB; please split it.")
+                % {"limit": context["max_mb"]},
             )
-            context["preview"] = preview
-            context["errors"] = preview.errors
-            if not preview.errors and preview.changes:
-                context["token"] = _remember(request, jobcenter, preview.changes)
-        status = 400 if context["errors"] else 200
-        return render(request, "jobcenters/spreadsheets/import.html", context, status=status)
-    return render(request, "jobcenters/spreadsheets/import.html", context)
+        ]
+    else:
+        preview = spreadsheets.preview_import(upload.read(), user=request.user, jobcenter=jobcenter)
+        context["preview"] = preview
+        errors = preview.errors
+        if not preview.errors and preview.changes:
+            context["token"] = _remember(request, jobcenter, preview.changes)
+    context.update(shown_errors(errors))
+    return render(request, TEMPLATE, context, status=400 if errors else 200)
 
 
 def _remember(request, jobcenter, changes):
@@ -149,7 +151,7 @@ def _apply(request, jobcenter, context):
                 None, _("This preview has expired or was already used; please upload again.")
             )
         ]
-        return render(request, "jobcenters/spreadsheets/import.html", context, status=400)
+        return render(request, TEMPLATE, context, status=400)
     changes = [spreadsheets.RowChange.from_session(c) for c in entry["changes"]]
     # Used once, whatever happens next: a refused set must be checked again.
     del stored[request.POST["token"]]
@@ -157,8 +159,8 @@ def _apply(request, jobcenter, context):
     try:
         count = spreadsheets.apply_import(changes, user=request.user)
     except spreadsheets.ImportRefused as exc:
-        context["errors"] = exc.errors
-        return render(request, "jobcenters/spreadsheets/import.html", context, status=409)
+        context.update(shown_errors(exc.errors))
+        return render(request, TEMPLATE, context, status=409)
     if drafts_for(request.user):
         text = _(
             "Submitted from the file: %(count)s entries. They are shown publicly once the "
@@ -168,88 +170,3 @@ def _apply(request, jobcenter, context):
         text = _("Entries updated from the file: %(count)s.")
     messages.success(request, text % {"count": count})
     return redirect(_import_url(jobcenter))
-
-
-# --- The official factor catalogue (coordination office) -------------------------
-
-CATALOGUE_SESSION_KEY = "kjc_catalogue_import"
-
-
-def _catalogue_changes(result):
-    return [[change.number, list(change.fields)] for change in result.changes]
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def import_catalogue(request):
-    """Upload the official catalogue CSV: a dry run first, then apply on confirmation.
-
-    The uploaded bytes stay in the (server-side) session between the two steps;
-    on confirmation the file is checked again and applied only if it still
-    makes exactly the changes the preview showed.
-    """
-    from factors import importing
-
-    if not roles.is_coordinator(request.user):
-        raise PermissionDenied
-    context = {"max_kb": importing.MAX_BYTES // 1024}
-    template = "jobcenters/spreadsheets/catalogue_import.html"
-    if request.method == "GET":
-        return render(request, template, context)
-
-    if "token" in request.POST:
-        entry = request.session.pop(CATALOGUE_SESSION_KEY, None)
-        if (
-            entry is None
-            or entry["token"] != request.POST["token"]
-            or entry["user"] != request.user.pk
-            or time.time() - entry["created"] >= PREVIEW_LIFETIME
-        ):
-            context["errors"] = [
-                _("This preview has expired or was already used; please upload again.")
-            ]
-            return render(request, template, context, status=400)
-        data = base64.b64decode(entry["data"])
-        check = importing.import_catalogue(data=data, filename=entry["filename"], dry_run=True)
-        if not check.ok or _catalogue_changes(check) != entry["changes"]:
-            context["errors"] = [
-                _(
-                    "The catalogue was changed after the preview; nothing was imported. "
-                    "Please upload the file again."
-                )
-            ]
-            return render(request, template, context, status=409)
-        result = importing.import_catalogue(data=data, filename=entry["filename"])
-        if not result.ok:
-            context["errors"] = [str(e) for e in result.errors]
-            return render(request, template, context, status=409)
-        messages.success(
-            request,
-            _("Catalogue imported: %(changed)s factors changed, %(themes)s new themes.")
-            % {"changed": len(result.changes), "themes": len(result.new_themes)},
-        )
-        return redirect("jobcenters:import_catalogue")
-
-    upload = request.FILES.get("file")
-    if upload is None:
-        context["errors"] = [_("Please choose a file.")]
-        return render(request, template, context, status=400)
-    # One byte more than allowed tells that the file is too big; the importer says so.
-    data = upload.read(importing.MAX_BYTES + 1)
-    result = importing.import_catalogue(data=data, filename=upload.name, dry_run=True)
-    context["result"] = result
-    if not result.ok:
-        context["errors"] = [str(e) for e in result.errors]
-        return render(request, template, context, status=400)
-    if result.changes or result.new_themes:
-        token = secrets.token_urlsafe(16)
-        request.session[CATALOGUE_SESSION_KEY] = {
-            "token": token,
-            "created": time.time(),
-            "user": request.user.pk,
-            "filename": upload.name,
-            "data": base64.b64encode(data).decode("ascii"),
-            "changes": _catalogue_changes(result),
-        }
-        context["token"] = token
-    return render(request, template, context)

@@ -193,6 +193,9 @@ LOGGING = {
 KJC_STALE_MONTHS = env_int("KJC_STALE_MONTHS", 6, minimum=1)
 # Optional review step: jobcenter staff changes wait for release by the coordination office.
 KJC_REVIEW_REQUIRED = env_bool("KJC_REVIEW_REQUIRED", False)
+# The largest file a staff upload may have (status spreadsheet, catalogue); a bigger
+# request body is refused before it is read (kjc/uploads.py).
+KJC_UPLOAD_MAX_BYTES = env_int("KJC_UPLOAD_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 # Demo accounts (password "demo") can log in only on a DEBUG (development) site.
 KJC_DEMO_LOGINS = DEBUG
 # Operator details for Impressum and Kontakt; empty means "to be completed".

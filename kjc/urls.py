@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.KJC_ADMIN_PATH, admin.site.urls),
+    path("", include("factors.urls")),
     path("", include("jobcenters.urls")),
     path("", include("reports.urls")),
     path("", include("public.urls")),

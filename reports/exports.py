@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
 from jobcenters.models import STATUS_VALUES, Implementation, Jobcenter, Status, StatusSummary
+from kjc.spreadsheet_safety import csv_text
 from public.rows import html_join
 
 from . import history
@@ -346,7 +347,8 @@ DATASET_ROWS = {
 
 def _converters(columns, *, excel=False, for_json=False):
     """Per column, the function turning a value into its JSON or CSV form, or None where
-    the value goes out as it is (text, numbers; None, which the csv module writes as "").
+    the value goes out as it is (numbers; None, which the csv module writes as ""; text
+    in JSON). CSV text passes the formula guard (kjc.spreadsheet_safety.csv_text).
 
     Built once per response: the time zone is looked up once, not once per cell, and
     each distinct date is formatted once (target dates repeat a lot; the times of the
@@ -385,7 +387,7 @@ def _converters(columns, *, excel=False, for_json=False):
 
     if for_json:  # text, numbers, booleans and None pass unchanged: no call per cell
         return [(c.key, {"datetime": datetime_, "date": date_}.get(c.kind)) for c in columns]
-    kinds = {"datetime": datetime_, "date": date_, "float": float_, "bool": bool_}
+    kinds = {"datetime": datetime_, "date": date_, "float": float_, "bool": bool_, "text": csv_text}
     return [(c.key, kinds.get(c.kind)) for c in columns]
 
 

@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from jobcenters.models import STATUS_ORDER
+from kjc.spreadsheet_safety import xlsx_row
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,7 +27,7 @@ def _sheet(workbook, title, header, rows, *, first=False):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(xlsx_row(sheet, row))
     for i, h in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(12, min(len(str(h)) + 4, 60))
     sheet.freeze_panes = "A2"

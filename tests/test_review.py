@@ -279,9 +279,7 @@ class ServiceTests(ReviewTestCase):
             return write_csv(rows).decode("utf-8-sig")
 
         def upload(text):
-            preview = preview_import(
-                text.encode(), user=self.staff_a, filename="x.csv", jobcenter=self.jobcenter_a
-            )
+            preview = preview_import(text.encode(), user=self.staff_a, jobcenter=self.jobcenter_a)
             self.assertEqual(preview.errors, [])
             return apply_import(preview.changes, user=self.staff_a)
 
@@ -308,7 +306,6 @@ class ServiceTests(ReviewTestCase):
         preview = preview_import(
             first.replace(before, after, 1).encode(),
             user=self.staff_a,
-            filename="x.csv",
             jobcenter=self.jobcenter_a,
         )
         self.assertEqual(len(preview.errors), 1)
@@ -342,9 +339,7 @@ class ServiceTests(ReviewTestCase):
         self.submit()
         rows = implementations_for_export([self.jobcenter_a], user=self.staff_a)
         text = write_csv(rows).decode("utf-8-sig").replace(MARKER, "Neu")
-        preview = preview_import(
-            text.encode(), user=self.staff_a, filename="x.csv", jobcenter=self.jobcenter_a
-        )
+        preview = preview_import(text.encode(), user=self.staff_a, jobcenter=self.jobcenter_a)
         self.assertEqual((preview.errors, len(preview.changes)), ([], 1))
         self.submit(values={"internal_note": "dazwischen"})
         with self.assertRaises(ImportRefused):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from jobcenters import spreadsheets
 from jobcenters.models import Jobcenter
+from kjc.uploads import upload_limit, upload_limit_mb
 
 
 class Command(BaseCommand):
@@ -46,14 +47,12 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
-        if path.stat().st_size > spreadsheets.MAX_UPLOAD_BYTES:
+        if path.stat().st_size > upload_limit():
             raise CommandError(
                 _("The file is larger than %(limit)s MB; please split it.")
-                % {"limit": spreadsheets.MAX_UPLOAD_BYTES // (1024 * 1024)}
+                % {"limit": upload_limit_mb()}
             )
-        preview = spreadsheets.preview_import(
-            path.read_bytes(), user=importer, filename=path.name, jobcenter=scope
-        )
+        preview = spreadsheets.preview_import(path.read_bytes(), user=importer, jobcenter=scope)
         if preview.errors:
             self._errors(preview.errors)
         for change in preview.changes:
