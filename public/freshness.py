@@ -52,12 +52,13 @@ GZIP_BIG_BODY = 512 * 1024
 # What a page is made of besides the data: templates, translations and the Python
 # code of the apps that render it (labels, definitions, formatting).
 CODE_SOURCES = [
-    ("templates", {".html", ".svg"}),
+    ("templates", {".html", ".svg", ".txt"}),
     ("public", {".py"}),
     ("reports", {".py"}),
     ("jobcenters", {".py"}),
     ("factors", {".py"}),
     ("kjc", {".py"}),
+    ("opendata", {".py"}),
 ]
 
 logger = logging.getLogger(__name__)
