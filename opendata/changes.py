@@ -26,7 +26,7 @@ class StatusChange:
     ags: str
     factor_number: int
     factor_title: str
-    old_status: Status
+    old_status: Status | None  # None: the history holds no earlier state
     new_status: Status
     progress: int
     public_note: str
@@ -34,18 +34,23 @@ class StatusChange:
 
 
 def status_changes(*, factor_number=None, ags=None, limit=FEED_LENGTH):
-    """The latest `limit` released changes of a status (not the first status of a new
-    row): one query, the previous status found by a correlated subquery."""
+    """The latest `limit` released changes of a status (not the first status of a row
+    created with a history entry): one query, the previous status by a subquery."""
     entries = HistoricalImplementation.objects.filter(history_type="~")
     if factor_number is not None:
         entries = entries.filter(factor__number=factor_number)
     if ags is not None:
         entries = entries.filter(jobcenter__district__ags=ags)
-    # A differing earlier status; lt/gt rather than a negated equality, which would
-    # also drop the NULL of an entry without predecessor in SQL's logic.
+    # A differing earlier status, or none in the history (rows created in bulk, without
+    # a first entry, whose first edit is still a report); lt/gt rather than a negated
+    # equality, which SQL would make unknown for that NULL.
     rows = (
         entries.annotate(previous_status=Subquery(history.previous_entry("status")))
-        .filter(Q(previous_status__lt=F("status")) | Q(previous_status__gt=F("status")))
+        .filter(
+            Q(previous_status__isnull=True)
+            | Q(previous_status__lt=F("status"))
+            | Q(previous_status__gt=F("status"))
+        )
         .order_by("-history_date", "-history_id")
         .values_list(
             "history_id",
@@ -69,7 +74,7 @@ def status_changes(*, factor_number=None, ags=None, limit=FEED_LENGTH):
             ags=ags_,
             factor_number=number,
             factor_title=title or "",
-            old_status=Status(old),
+            old_status=Status(old) if old else None,
             new_status=Status(new),
             progress=progress,
             public_note=note,
