@@ -1,37 +1,19 @@
 """The Frictionless Data Package of the CSV downloads, validated against the live files."""
 
-import datetime
-
 from django.test import LiveServerTestCase, TestCase
 from django.urls import reverse
 from frictionless import Package, system
 
-from jobcenters.models import Implementation, Status
+from jobcenters.models import Status
 from reports import exports
 
-from .factories import make_catalogue, make_district, make_jobcenter
-
-
-def _data():
-    make_catalogue(factors=3, themes=2)
-    make_jobcenter(district=make_district(ags="06438", name="Kreis Offenbach"))
-    make_jobcenter(district=make_district(ags="06414", name="Wiesbaden"))
-    Implementation.objects.filter(factor__number=1).update(
-        status=Status.DONE,
-        progress=100,
-        public_note='Öffentlich; mit "Zitat", Komma',
-        is_demo=True,
-        target_date=datetime.date(2026, 6, 30),
-    )
-    Implementation.objects.filter(factor__number=2).update(
-        status=Status.NOT_APPLICABLE, not_applicable_reason="Trifft nicht zu"
-    )
+from .opendata_data import make_open_data
 
 
 class DataPackageTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        _data()
+        make_open_data()
 
     def descriptor(self):
         response = self.client.get(reverse("opendata:datapackage"))
@@ -92,7 +74,7 @@ class DataPackageValidationTests(LiveServerTestCase):
     """`frictionless validate` of the served package against the served downloads."""
 
     def setUp(self):
-        _data()
+        make_open_data()
 
     def test_package_validates_against_the_live_downloads(self):
         url = self.live_server_url + reverse("opendata:datapackage")

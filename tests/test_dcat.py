@@ -9,7 +9,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from opendata.dcat import DCATDE, LICENCE_URI, THEMES
 
-from .factories import make_catalogue, make_district, make_jobcenter
+from .opendata_data import make_open_data
 
 # What DCAT-AP.de (2.0) marks mandatory ("Pflicht"), plus the recommended properties
 # issue 12 asks for.
@@ -30,9 +30,7 @@ SERVICE_MANDATORY = [DCTERMS.title, DCAT.endpointURL]
 class CatalogueTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        make_catalogue(factors=3, themes=2)
-        make_jobcenter(district=make_district(ags="06438", name="Kreis Offenbach"))
-        make_jobcenter(district=make_district(ags="06414", name="Wiesbaden"))
+        make_open_data(variety=False)
 
     def graph(self, fmt="ttl", rdf_format="turtle"):
         response = self.client.get(reverse("opendata:catalogue", args=[fmt]))

@@ -10,27 +10,13 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 
-from jobcenters.models import Implementation, Status
-
-from .factories import make_catalogue, make_district, make_jobcenter
-
-
-def _data():
-    make_catalogue(factors=3, themes=2)
-    make_jobcenter(district=make_district(ags="06438", name="Kreis Offenbach"))
-    make_jobcenter(district=make_district(ags="06414", name="Wiesbaden"))
-    Implementation.objects.filter(factor__number=1).update(
-        status=Status.DONE, progress=100, public_note="Öffentlich", is_demo=True
-    )
-    Implementation.objects.filter(factor__number=2).update(
-        status=Status.NOT_APPLICABLE, not_applicable_reason="Trifft nicht zu"
-    )
+from .opendata_data import make_open_data
 
 
 class OpenApiDocumentTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        _data()
+        make_open_data()
 
     def document(self):
         response = self.client.get(reverse("opendata:openapi"))
@@ -71,7 +57,7 @@ class ApiErrorTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        _data()
+        make_open_data()
 
     def assert_json_error(self, url, status):
         response = self.client.get(url)
@@ -113,7 +99,7 @@ class SchemathesisTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        _data()
+        make_open_data()
 
     def setUp(self):
         # The WSGI handler would close the test's connection (inside the test

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from .factories import make_catalogue, make_district, make_jobcenter
+from .opendata_data import make_open_data
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -14,9 +14,7 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 class SitemapTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        make_catalogue(factors=3, themes=2)
-        make_jobcenter(district=make_district(ags="06438", name="Kreis Offenbach"))
-        make_jobcenter(district=make_district(ags="06414", name="Wiesbaden"))
+        make_open_data(variety=False)
 
     def locations(self):
         response = self.client.get(reverse("opendata:sitemap"))
