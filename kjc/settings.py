@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     "simple_history",
     "axes",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "jobcenters",
     "reports",
     "public",
+    "opendata",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ urlpatterns = [
     path(settings.KJC_ADMIN_PATH, admin.site.urls),
     path("", include("factors.urls")),
     path("", include("jobcenters.urls")),
+    # Before reports (its /api/v1/ catch-all) and public (the feeds under its pages).
+    path("", include("opendata.urls")),
     path("", include("reports.urls")),
     path("", include("public.urls")),
 ]

@@ -31,7 +31,7 @@ from .models import DataVersion
 # What a page is made of besides the data: templates, translations and the Python code
 # of the project package and its own apps (labels, definitions, formatting); migrations
 # excluded.
-CODE_SUFFIXES = {".py", ".html", ".svg", ".mo"}
+CODE_SUFFIXES = {".py", ".html", ".svg", ".txt", ".mo"}
 
 
 def _code_roots():

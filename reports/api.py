@@ -9,6 +9,7 @@ from . import conditional, exports, history
 from .forms import ApiMatrixParamsForm, ExportParamsForm
 
 PAGE_OUT_OF_RANGE = _("There is no such page: the data ends before it.")
+NO_SUCH_ENDPOINT = _("There is no such API address; /api/v1/ lists the endpoints.")
 
 # Rows per page of /api/v1/matrix: Hesse's 560 rows fit on one page; nationwide
 # (~14,000 rows, 5.7 MB of JSON in one answer) a client pages with ?seite=N, and the
@@ -46,6 +47,7 @@ def index(request):
                 f"seite=N (matrix, {MATRIX_PAGE_SIZE} rows per page)",
             ],
             "documentation": request.build_absolute_uri(reverse("reports:open_data")),
+            "openapi": request.build_absolute_uri(reverse("opendata:openapi")),
             "licence": exports.LICENCE,
             "attribution": exports.ATTRIBUTION,
         }
@@ -118,3 +120,9 @@ def aggregates(request):
             "by_theme": exports.to_json_rows(by_theme, exports.THEME_COLUMNS),
         }
     )
+
+
+@require_safe
+def not_found(request, rest=""):
+    """Any other address under /api/v1/: a JSON 404, as a client expects, never HTML."""
+    return _json({"error": str(NO_SUCH_ENDPOINT)}, status=404)

@@ -1,6 +1,6 @@
 """Query parameters of the dashboard and the exports, validated like any other input."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
@@ -12,10 +12,19 @@ from factors.models import FACTOR_COUNT
 
 from .history import MAX_TREND_MONTHS
 
+# No data can be older than the catalogue (2018); bounding the dates keeps a year-1 date
+# from overflowing the time-zone arithmetic of the "as of" queries.
+EARLIEST_DATE = date(2000, 1, 1)
+# Bounds any page number, far beyond the last page of a nationwide matrix (15 pages):
+# larger numbers overflowed the database's 64-bit offset (a 500, issue 11).
+MAX_PAGE = 100_000
+
 
 def _not_in_future(value):
     if value and value > timezone.localdate():
         raise ValidationError(_("The date lies in the future."))
+    if value and value < EARLIEST_DATE:
+        raise ValidationError(_("The date lies before 2000."))
 
 
 class ErrorTextMixin:
@@ -38,7 +47,7 @@ class ExportParamsForm(ErrorTextMixin, forms.Form):
     faktor = forms.IntegerField(required=False, min_value=1, max_value=FACTOR_COUNT)
     jobcenter = forms.RegexField(
         required=False,
-        regex=r"^\d{5}$",
+        regex=r"^[0-9]{5}$",  # ASCII digits only (\d would match any script's digits)
         error_messages={"invalid": _("Give the Kreisschlüssel (AGS) as five digits.")},
     )
 
@@ -46,7 +55,7 @@ class ExportParamsForm(ErrorTextMixin, forms.Form):
 class ApiMatrixParamsForm(ExportParamsForm):
     """The matrix endpoint also pages: ?seite=N (1, 2, …)."""
 
-    seite = forms.IntegerField(required=False, min_value=1)
+    seite = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
 
 
 # ISO (what <input type="date"> sends) and German, whatever the interface language.

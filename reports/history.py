@@ -254,6 +254,20 @@ def _user_name(row):
     return full or row["history_user__username"] or ""
 
 
+def previous_entry(field):
+    """`field` of the history entry before the outer one of the same row: a subquery
+    (also used by the change feeds, opendata.changes)."""
+    return (
+        HistoricalImplementation.objects.filter(
+            id=OuterRef("id"), history_date__lte=OuterRef("history_date")
+        )
+        .exclude(history_id=OuterRef("history_id"))
+        .exclude(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
+        .order_by("-history_date", "-history_id")
+        .values(field)[:1]
+    )
+
+
 def changes_since(since, implementations=None, *, limit=200, everything=False):
     """(changes, total): the latest `limit` history entries after `since`, each with its
     changed fields old → new. Three queries: the count, the entries, their predecessors.
@@ -264,15 +278,7 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
     if implementations is None:
         implementations = Implementation.objects.all()
         everything = True
-    previous = (
-        HistoricalImplementation.objects.filter(
-            id=OuterRef("id"), history_date__lte=OuterRef("history_date")
-        )
-        .exclude(history_id=OuterRef("history_id"))
-        .exclude(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
+    previous = previous_entry("history_id")
     entries = HistoricalImplementation.objects.filter(
         id__in=implementations.order_by().values("pk"), history_date__gt=since
     )

@@ -21,4 +21,6 @@ urlpatterns = [
     path("api/v1/", api.index, name="api_index"),
     path("api/v1/matrix", api.matrix, name="api_matrix"),
     path("api/v1/aggregates", api.aggregates, name="api_aggregates"),
+    # After every other /api/v1/ address (opendata's openapi.json is included before).
+    re_path(r"^api/v1/(?P<rest>.*)$", api.not_found, name="api_not_found"),
 ]

@@ -3,7 +3,7 @@
 from django.test import TestCase
 from django.urls import reverse
 
-from jobcenters import roles
+from jobcenters import roles, services
 from jobcenters.models import Implementation, Status
 
 from .factories import PASSWORD, make_catalogue, make_district, make_jobcenter, make_user
@@ -41,6 +41,19 @@ class LeakScanTests(TestCase):
                 internal_note=MARKERS["internal_note"],
                 updated_by=author,
             )
+        # A released change by the author, so the feeds have an entry to leak from.
+        row = Implementation.objects.get(jobcenter=jobcenter, factor=factors[1])
+        services.update_implementation(
+            implementation=row,
+            values={"status": Status.PLANNED, "internal_note": MARKERS["internal_note"] + "!"},
+            expected_version=row.version,
+            user=author,
+        )
+        cls.feeds = [
+            reverse("opendata:changes_feed"),
+            reverse("opendata:jobcenter_feed", args=["06438"]),
+            reverse("opendata:factor_feed", args=[factors[1].number]),
+        ]
         cls.urls = [
             reverse("public:home"),
             reverse("public:factor_list"),
@@ -58,6 +71,11 @@ class LeakScanTests(TestCase):
                 reverse("public:jobcenter_detail", args=[jc.district.ags])
                 for jc in [jobcenter, other]
             ),
+            *cls.feeds,
+            reverse("opendata:datapackage"),
+            reverse("opendata:catalogue", args=["ttl"]),
+            reverse("opendata:openapi"),
+            reverse("opendata:sitemap"),
         ]
 
     def scan(self):
@@ -75,6 +93,10 @@ class LeakScanTests(TestCase):
             self.client.get(reverse("public:factor_detail", args=[1])), "Öffentliche Notiz"
         )
         self.assertEqual(self.scan(), len(self.urls))
+
+    def test_the_feeds_scanned_hold_the_authors_change(self):
+        for url in self.feeds:
+            self.assertContains(self.client.get(url), "<entry>", count=1)
 
     def test_no_internal_field_in_english_either(self):
         self.client.post(reverse("public:set_language"), {"language": "en", "next": "/"})
