@@ -12,6 +12,7 @@ urlpatterns = [
     path("bench/floor", views.bench_floor, name="bench_floor"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.KJC_ADMIN_PATH, admin.site.urls),
+    path("", include("accounts.urls")),
     path("", include("jobcenters.urls")),
     path("", include("reports.urls")),
     path("", include("public.urls")),
