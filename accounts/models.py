@@ -23,7 +23,7 @@ class AuditEvent(models.Model):
         INVITATION = "invitation", _("Invitation sent")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
         PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
-        PASSWORD_RESET = "password_reset", _("Password reset")
+        PASSWORD_RESET = "password_reset", _("Password was reset")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         UNLOCK = "unlock", _("Account unlocked")
 

@@ -1,10 +1,12 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -53,7 +55,7 @@ def send_invitation(user, *, jobcenter):
         "user": user,
         "jobcenter": jobcenter,
         "link": invitation_link(user),
-        "days": settings.KJC_INVITATION_DAYS,
+        "expires": timezone.localdate() + timedelta(days=settings.KJC_INVITATION_DAYS),
         "site_url": settings.KJC_SITE_URL,
     }
     with translation.override("de"):

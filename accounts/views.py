@@ -262,7 +262,7 @@ def invite(request):
         user = invite_staff(actor=request.user, request=request, **form.cleaned_data)
         messages.success(
             request,
-            _("Invitation sent to %(email)s. The link is valid for %(days)s days.")
+            _("Invitation sent to %(email)s. The link expires after %(days)s day(s).")
             % {"email": user.email, "days": settings.KJC_INVITATION_DAYS},
         )
         return redirect("accounts:account_list")
