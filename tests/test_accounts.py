@@ -29,7 +29,8 @@ NEW_PASSWORD = "Rv7#kq2Lmw9!tz"
 
 
 def totp_code(device):
-    return TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    return f"{token:06d}"
 
 
 def main_html(response):
