@@ -1,6 +1,9 @@
+from django.db import DatabaseError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+
+from kjc.middleware import database_unavailable_response, is_outage
 
 from . import twofactor
 
@@ -43,8 +46,15 @@ class SecondFactorMiddleware:
         if match is None or not is_protected(match):
             return None
         user = request.user
-        if not twofactor.second_factor_required(user) or user.is_verified():
-            return None
-        has_device = twofactor.has_confirmed_device(user)
+        try:
+            if not twofactor.second_factor_required(user) or user.is_verified():
+                return None
+            has_device = twofactor.has_confirmed_device(user)
+        except DatabaseError as error:
+            # Hooks of other middleware are outside the view's exception handling:
+            # answer the outage page here, and never let the page through unchecked.
+            if is_outage(error):
+                return database_unavailable_response()
+            raise
         target = "accounts:verify" if has_device else "accounts:two_factor_setup"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
