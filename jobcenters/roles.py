@@ -49,6 +49,8 @@ GROUP_PERMISSIONS = {
         # Lifting a login lock = deleting its access attempt (django-axes admin).
         ("axes", "view_accessattempt"),
         ("axes", "delete_accessattempt"),
+        # The account audit list (accounts/), read-only for everyone.
+        ("accounts", "view_auditevent"),
     ],
     DIRECTORS: list(_VIEW_ALL),
     JOBCENTER_STAFF: [

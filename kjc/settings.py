@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "pagecache",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts",
     "factors",
     "jobcenters",
     "reports",
@@ -62,6 +66,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified() (django-otp), then the second-factor gate (accounts/).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -128,8 +135,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # The user name (or the e-mail's local part) anywhere in the password, e.g. twice.
+    {"NAME": "accounts.validators.NameInPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -286,5 +295,22 @@ KJC_PERMISSIONS_POLICY = {
         "usb",
     ]
 }
+# --- Accounts (accounts/: invitation, password reset, two-factor, audit list) --------
+# Days an invitation link stays valid (it is void anyway once the password is set).
+KJC_INVITATION_DAYS = env_int("KJC_INVITATION_DAYS", 7, minimum=1)
+# Password-reset links are valid for this many hours.
+PASSWORD_RESET_TIMEOUT = env_int("KJC_PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
+# Reset mails per hour for one address (twice as many per client address).
+KJC_PASSWORD_RESET_LIMIT = env_int("KJC_PASSWORD_RESET_LIMIT", 3, minimum=1)
+# Second factor (django-otp) for jobcenter staff too; the coordination office and the
+# directors always need one. Off with DEBUG so the demo logins keep working.
+KJC_REQUIRE_2FA = env_bool("KJC_REQUIRE_2FA", not DEBUG)
+# Failed sign-ins and wrong codes for one account, from any address, within the window
+# pause that account (on top of axes' lock per user name and address).
+KJC_ACCOUNT_FAILURE_LIMIT = env_int("KJC_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
+KJC_ACCOUNT_LOCK_WINDOW = timedelta(hours=1)
+# The issuer shown in the authenticator app.
+OTP_TOTP_ISSUER = "KJC Monitor"
+
 # Absolute base URL for links in e-mails (reminders, digest), e.g. https://kjc-monitor.example.org
 KJC_SITE_URL = env_str("KJC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

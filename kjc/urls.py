@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.KJC_ADMIN_PATH, admin.site.urls),
     path("", include("factors.urls")),
+    path("", include("accounts.urls")),
     path("", include("jobcenters.urls")),
     # Before reports (its /api/v1/ catch-all) and public (the feeds under its pages).
     path("", include("opendata.urls")),

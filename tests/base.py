@@ -4,7 +4,7 @@ from django.test import TestCase
 
 from jobcenters import roles
 
-from .factories import PASSWORD, make_catalogue, make_jobcenter, make_user
+from .factories import PASSWORD, confirm_second_factor, make_catalogue, make_jobcenter, make_user
 
 
 class PersonaTestCase(TestCase):
@@ -34,7 +34,10 @@ class PersonaTestCase(TestCase):
         cls.coordinator = make_user("coordinator", group=roles.COORDINATION)
         cls.director = make_user("director", group=roles.DIRECTORS)
 
-    def login(self, user):
-        """A real login through the auth backend, as a browser would do it."""
+    def login(self, user, *, second_factor=True):
+        """A real login through the auth backend, as a browser would do it; by default
+        with the second factor confirmed (tests/test_accounts*.py test that step)."""
         self.assertTrue(self.client.login(username=user.username, password=PASSWORD))
+        if second_factor:
+            confirm_second_factor(self.client, user)
         return user

@@ -63,3 +63,15 @@ def make_catalogue(factors=3, themes=1):
     """A small catalogue: `factors` factors spread over `themes` themes."""
     theme_objs = [make_theme() for _ in range(themes)]
     return [make_factor(theme=theme_objs[i % themes], number=i + 1) for i in range(factors)]
+
+
+def confirm_second_factor(client, user):
+    """Mark the client's session as having passed the second factor (django-otp), as the
+    verification step does; for tests about other pages than the sign-in itself."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="test device")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

@@ -19,7 +19,7 @@ from django.utils import translation
 
 from jobcenters.models import Jobcenter
 from tests.base import PersonaTestCase
-from tests.factories import make_user
+from tests.factories import confirm_second_factor, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +81,9 @@ class ErrorPageTests(PersonaTestCase):
         self.assertContains(response, '<html lang="en">', status_code=404)
 
     def test_403_for_a_signed_in_user_without_a_role(self):
-        self.client.force_login(make_user("no-role"))
+        user = make_user("no-role")
+        self.client.force_login(user)
+        confirm_second_factor(self.client, user)  # past the 2FA gate, to the 403
         response = self.client.get(reverse("reports:dashboard"))
         self.assert_site_layout(response, 403)
         self.assertTemplateUsed(response, "403.html")
@@ -89,7 +91,7 @@ class ErrorPageTests(PersonaTestCase):
 
     def test_403_for_a_form_without_its_security_token(self):
         client = Client(enforce_csrf_checks=True)
-        response = client.post(reverse("admin:login"), {"username": "x", "password": "y"})
+        response = client.post(reverse("accounts:login"), {"username": "x", "password": "y"})
         self.assert_site_layout(response, 403)
         self.assertTemplateUsed(response, "403_csrf.html")
         self.assertContains(response, german(self, "Form expired"), status_code=403)

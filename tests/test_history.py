@@ -84,7 +84,9 @@ class HistoryReadOnlyTests(HistoryTestCase):
         # 5 user permissions, 6 group permissions, 7 jobcenter ids the user may see,
         # 8 COUNT of entries (pagination), 9 the page of entries with their authors,
         # 10 content type of the user model (cached by Django after the first request).
-        with self.assertNumQueries(10):
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+        with self.assertNumQueries(11):
             response = self.client.get(history_url(self.row_a))
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "staff-a")

@@ -13,7 +13,7 @@ from jobcenters import roles
 from reports.models import Stichtag
 from tests.base import PersonaTestCase
 
-from .factories import make_catalogue, make_jobcenter, make_user
+from .factories import confirm_second_factor, make_catalogue, make_jobcenter, make_user
 
 ADD_URL = reverse("admin:reports_stichtag_add")
 LIST_URL = reverse("admin:reports_stichtag_changelist")
@@ -95,6 +95,7 @@ _params = st.dictionaries(_keys, _values, max_size=4)
 class QueryStringFuzzTests(HypothesisTestCase):
     def test_extreme_dates(self):
         self.client.force_login(self.director)
+        confirm_second_factor(self.client, self.director)
         for day in ("0001-01-01", "9999-12-31"):
             for url, key in (
                 (reverse("reports:api_matrix"), "stichtag"),
@@ -128,6 +129,7 @@ class QueryStringFuzzTests(HypothesisTestCase):
     @given(params=_params)
     def test_dashboard(self, params):
         self.client.force_login(self.director)
+        confirm_second_factor(self.client, self.director)
         for url in (reverse("reports:dashboard"), reverse("reports:dashboard_xlsx")):
             response = self.client.get(url, params)
             self.assertIn(response.status_code, (200, 400), (url, params))

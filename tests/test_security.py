@@ -24,7 +24,7 @@ import kjc.urls
 from jobcenters import roles
 from kjc import security
 from tests.base import PersonaTestCase
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, confirm_second_factor, make_user
 from tests.test_fuzz_queries import discover_routes, sample_kwargs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,8 +113,8 @@ class HeaderTests(PersonaTestCase):
                 self.assert_security_headers(response)
                 self.assert_no_inline_code(response)
 
-    def test_admin_login_page(self):
-        response = self.client.get(reverse("admin:login"), secure=True)
+    def test_login_page(self):
+        response = self.client.get(reverse("accounts:login"), secure=True)
         self.assertEqual(response.status_code, 200)
         self.assert_security_headers(response)
         self.assert_no_inline_code(response)
@@ -169,7 +169,7 @@ class HeaderTests(PersonaTestCase):
 class LockoutTests(PersonaTestCase):
     def post_login(self, username, password, address=ATTACKER):
         return self.client.post(
-            reverse("admin:login"),
+            reverse("accounts:login"),
             {"username": username, "password": password, "next": reverse("admin:index")},
             REMOTE_ADDR=address,
         )
@@ -297,6 +297,11 @@ class LockoutTests(PersonaTestCase):
                 clear_url_caches()
                 self.assertEqual(reverse("admin:login"), "/verwaltung-7/login/")
                 self.assertEqual(self.client.get("/admin/login/").status_code, 404)
+                # The moved admin's login sends people to the site's login.
+                response = self.client.get("/verwaltung-7/login/")
+                self.assertRedirects(
+                    response, reverse("accounts:login"), fetch_redirect_response=False
+                )
                 response = self.fail(5)
                 self.assertEqual(response.status_code, 429)
                 self.assertEqual(self.post_login("staff-a", PASSWORD).status_code, 429)
@@ -309,7 +314,7 @@ class LockoutTests(PersonaTestCase):
     def test_behind_a_proxy_the_forwarded_address_counts(self):
         def via_proxy(password, forwarded_for):
             return self.client.post(
-                reverse("admin:login"),
+                reverse("accounts:login"),
                 {"username": "staff-a", "password": password},
                 REMOTE_ADDR="127.0.0.1",
                 HTTP_X_FORWARDED_FOR=forwarded_for,
@@ -326,7 +331,7 @@ class LockoutTests(PersonaTestCase):
     def test_without_trusted_proxies_the_header_is_ignored(self):
         for _ in range(5):
             self.client.post(
-                reverse("admin:login"),
+                reverse("accounts:login"),
                 {"username": "staff-a", "password": "wrong-password-123"},
                 REMOTE_ADDR=ATTACKER,
                 HTTP_X_FORWARDED_FOR=OTHER_ADDRESS,
@@ -349,11 +354,13 @@ class PasswordAndSessionTests(PersonaTestCase):
 
     def real_login(self):
         response = self.client.post(
-            reverse("admin:login"),
+            reverse("accounts:login"),
             {"username": "staff-a", "password": PASSWORD, "next": reverse("admin:index")},
             secure=True,
         )
         self.assertEqual(response.status_code, 302)
+        # The second step is tested in tests/test_accounts.py; here the session counts.
+        confirm_second_factor(self.client, self.staff_a)
         return response
 
     def test_login_cookie_is_secure_httponly_samesite(self):
@@ -364,7 +371,8 @@ class PasswordAndSessionTests(PersonaTestCase):
         self.assertEqual(cookie["samesite"], "Lax")
         self.assertEqual(cookie["max-age"], settings.SESSION_COOKIE_AGE)
         self.assertEqual(settings.SESSION_COOKIE_AGE, 30 * 60)
-        csrf = Client().get(reverse("admin:login"), secure=True).cookies[settings.CSRF_COOKIE_NAME]
+        login_page = Client().get(reverse("accounts:login"), secure=True)
+        csrf = login_page.cookies[settings.CSRF_COOKIE_NAME]
         self.assertTrue(csrf["secure"])
         self.assertEqual(csrf["samesite"], "Lax")
 
@@ -401,7 +409,7 @@ class PasswordAndSessionTests(PersonaTestCase):
         )
         response = self.client.get(reverse("reports:dashboard"), secure=True)
         self.assertEqual(response.status_code, 302)
-        self.assertIn(reverse("admin:login"), response["Location"])
+        self.assertIn(reverse("accounts:login"), response["Location"])
 
     def test_pages_carry_the_warning_for_signed_in_users_only(self):
         response = self.client.get(reverse("public:home"))

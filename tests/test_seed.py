@@ -82,7 +82,7 @@ class DemoLoginTests(TestCase):
     def test_demo_logins_are_refused_when_debug_is_off(self):
         self.assertFalse(self.client.login(username="koordination", password="demo"))
         response = self.client.post(
-            "/admin/login/", {"username": "jc-06438", "password": "demo", "next": "/admin/"}
+            "/anmelden/", {"username": "jc-06438", "password": "demo", "next": "/admin/"}
         )
         self.assertEqual(response.status_code, 200)  # the form again, with an error
         self.assertNotIn("_auth_user_id", self.client.session)
@@ -90,6 +90,6 @@ class DemoLoginTests(TestCase):
     @override_settings(KJC_DEMO_LOGINS=True)
     def test_demo_logins_work_on_a_development_site(self):
         response = self.client.post(
-            "/admin/login/", {"username": "jc-06438", "password": "demo", "next": "/admin/"}
+            "/anmelden/", {"username": "jc-06438", "password": "demo", "next": "/admin/"}
         )
         self.assertRedirects(response, "/admin/", fetch_redirect_response=False)

@@ -17,7 +17,7 @@ from jobcenters import spreadsheets
 from jobcenters.models import Implementation, Status
 from jobcenters.services import update_implementation
 from tests.base import PersonaTestCase
-from tests.factories import make_jobcenter
+from tests.factories import confirm_second_factor, make_jobcenter
 
 HEADER = [c.header for c in spreadsheets.COLUMNS]
 
@@ -111,7 +111,9 @@ class ExportTests(SpreadsheetTestCase):
         url = reverse("jobcenters:export_status", args=[self.ags_a, "xlsx"])
         # 1 session, 2 user, 3 groups (demo-account check, then visible_to), 4 jobcenter,
         # 5 implementations with jobcenter, district and factor
-        with self.assertNumQueries(5):
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+        with self.assertNumQueries(6):
             response = self.client.get(url)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], spreadsheets.XLSX_CONTENT_TYPE)
@@ -167,7 +169,7 @@ class ExportTests(SpreadsheetTestCase):
         url = reverse("jobcenters:export_status", args=[self.ags_a, "xlsx"])
         response = self.client.get(url)
         self.assertEqual(response.status_code, 302)
-        self.assertIn("login", response["Location"])
+        self.assertIn(reverse("accounts:login"), response["Location"])
         self.login(self.staff_b)
         self.assertEqual(self.client.get(url).status_code, 404)
         self.login(self.staff_a)
@@ -184,7 +186,9 @@ class ExportTests(SpreadsheetTestCase):
         self.assertEqual(self.client.post(url).status_code, 405)
         self.login(self.coordinator)
         # 1 session, 2 user, 3 groups (demo-account check, roles), 4 implementations of all
-        with self.assertNumQueries(4):
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+        with self.assertNumQueries(5):
             response = self.client.get(url)
         rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
         self.assertEqual(len(rows), 1 + 2 * len(self.factors))
@@ -195,7 +199,9 @@ class ImportPreviewAndApplyTests(SpreadsheetTestCase):
     def test_upload_page(self):
         self.login(self.staff_a)
         # 1 session, 2 user, 3 groups (demo-account check, then editable_by), 4 jobcenter
-        with self.assertNumQueries(4):
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+        with self.assertNumQueries(5):
             response = self.client.get(self.import_a)
         self.assertContains(response, 'type="file"')
         self.assertContains(response, self.jobcenter_a.name)
@@ -203,7 +209,7 @@ class ImportPreviewAndApplyTests(SpreadsheetTestCase):
     def test_permissions_from_outside(self):
         response = self.client.get(self.import_a)
         self.assertEqual(response.status_code, 302)
-        self.assertIn("login", response["Location"])
+        self.assertIn(reverse("accounts:login"), response["Location"])
         self.login(self.staff_b)
         self.assertEqual(self.client.get(self.import_a).status_code, 404)
         self.login(self.director)  # reads everything, edits nothing
@@ -231,7 +237,9 @@ class ImportPreviewAndApplyTests(SpreadsheetTestCase):
         # 1 session, 2 user, 3 groups (demo-account check, roles), 4 jobcenter (view),
         # 5 editable jobcenters checked again by the importer, 6 factor numbers,
         # 7 implementations, 8-10 session save (savepoint, update, release)
-        with self.assertNumQueries(10):
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+        with self.assertNumQueries(11):
             response = self.post_file(self.import_a, data)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.snapshot(), before)  # a preview writes nothing
@@ -384,11 +392,15 @@ class ImportPreviewAndApplyTests(SpreadsheetTestCase):
         # The same number of queries with 2 or 12 jobcenters:
         # 1 session, 2 user, 3 groups (demo-account check, roles), 4 editable jobcenters,
         # 5 factor numbers, 6 implementations, 7-9 session save (savepoint, update, release)
-        with self.assertNumQueries(9):
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+        with self.assertNumQueries(10):
             self.post_file(self.import_all, data)
         for _ in range(10):
             make_jobcenter()
-        with self.assertNumQueries(9):
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+        with self.assertNumQueries(10):
             response = self.post_file(self.import_all, data)
         self.assertEqual(
             [(c.ags, c.factor) for c in response.context["preview"].changes],
@@ -597,7 +609,7 @@ class CatalogueUploadTests(SpreadsheetTestCase):
         url = reverse("factors:import_catalogue")
         response = self.client.get(url)
         self.assertEqual(response.status_code, 302)
-        self.assertIn("login", response["Location"])
+        self.assertIn(reverse("accounts:login"), response["Location"])
         for outsider in (self.staff_a, self.director):
             self.login(outsider)
             self.assertEqual(self.client.get(url).status_code, 403)
@@ -605,7 +617,9 @@ class CatalogueUploadTests(SpreadsheetTestCase):
         self.login(self.coordinator)
         # 1 session, 2 user, 3 groups (demo-account check), 4 the user's own and 5 the
         # groups' permissions (factors.change_factor: factors cannot ask jobcenters.roles)
-        with self.assertNumQueries(5):
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+        with self.assertNumQueries(6):
             self.assertEqual(self.client.get(url).status_code, 200)
         self.assertEqual(self.client.put(url).status_code, 405)
 
@@ -693,6 +707,7 @@ class RobustnessTests(HypothesisTestCase, SpreadsheetTestCase):
     )
     def test_any_query_string_on_the_exports(self, query):
         self.client.force_login(self.coordinator)
+        confirm_second_factor(self.client, self.coordinator)
         for url in (
             reverse("jobcenters:export_status", args=[self.ags_a]),
             reverse("jobcenters:export_all_status"),

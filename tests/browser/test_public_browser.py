@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from jobcenters import roles
 from jobcenters.seeding import seed_demo_statuses, seed_demo_users, seed_reference_data
-from tests.factories import PASSWORD, make_user
+from tests.browser.signin import sign_in
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,12 +86,7 @@ def test_dashboard_passes_axe_in_both_languages_and_widths(seeded, make_page):
 
 
 def log_in(page, username):
-    page.goto(reverse("admin:login"))
-    page.page.fill("#id_username", username)
-    page.page.fill("#id_password", PASSWORD)
-    with page.page.expect_navigation():
-        page.page.click("input[type=submit], button[type=submit]")
-    assert "login" not in page.page.url
+    sign_in(page, username)
 
 
 def test_start_factor_jobcenter_matrix_download_by_mouse(seeded, make_page):

@@ -6,7 +6,8 @@ from django.test import override_settings
 
 from jobcenters import roles
 from jobcenters.models import Implementation, PendingChange, Status
-from tests.factories import PASSWORD, make_catalogue, make_jobcenter, make_user
+from tests.browser.signin import sign_in
+from tests.factories import make_catalogue, make_jobcenter, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,11 +15,7 @@ MARKER = "Kooperation mit der VHS (Entwurf 7d2)"
 
 
 def login(page, username):
-    page.goto("/admin/login/")
-    page.page.fill("#id_username", username)
-    page.page.fill("#id_password", PASSWORD)
-    page.page.click("input[type=submit]")
-    page.page.wait_for_load_state()
+    sign_in(page, username)
 
 
 def assert_clean(page):

@@ -1,0 +1,26 @@
+"""Signing in through the site's login page in a browser test, second factor included."""
+
+from django.contrib.auth import get_user_model
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import PASSWORD
+
+
+def sign_in(page, username, password=PASSWORD):
+    """Password on /anmelden/, then, when the site asks, the code of the user's
+    authenticator (a confirmed TOTP device is created for the user if needed)."""
+    user = get_user_model().objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="browser test", confirmed=True)
+    page.goto("/anmelden/")
+    page.page.fill("#id_username", username)
+    page.page.fill("#id_password", password)
+    with page.page.expect_navigation():
+        page.page.click("main form.account-form button[type=submit]")
+    if "/anmelden/bestaetigen/" in page.page.url:
+        page.page.fill("#id_code", f"{TOTP(device.bin_key).token():06d}")
+        with page.page.expect_navigation():
+            page.page.click("main form.account-form button[type=submit]")
+    assert "/anmelden/" not in page.page.url, page.page.url
