@@ -13,12 +13,10 @@ from functools import cache
 
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
 from jobcenters.models import STATUS_VALUES, Implementation, Jobcenter, Status, StatusSummary
-from public.rows import html_join
 
 from . import history
 
@@ -178,28 +176,20 @@ _NO_ROWS = StatusSummary()
 
 
 def _summary_fields(summary):
-    counts = summary.counts
-    total = sum(counts.values())
-    applicable = total - counts[Status.NOT_APPLICABLE]
+    share = summary.done_share
     return {
-        **{f"count_{s}": counts[s] for s in STATUS_VALUES},
-        "total": total,
-        "applicable": applicable,
-        "reported": total - counts[Status.NOT_REPORTED],
-        # StatusSummary.done_share, rounded
-        "done_share": round(100 * counts[Status.DONE] / applicable, 1) if applicable else None,
+        **{f"count_{s}": summary.counts[s] for s in STATUS_VALUES},
+        "total": summary.total,
+        "applicable": summary.applicable,
+        "reported": summary.reported,
+        "done_share": None if share is None else round(share, 1),
     }
 
 
 def _summaries(at, key):
-    if at:
-        return history.summary_at(at, key=key)
-    qs = Implementation.objects.all()
-    return {
-        "factor_id": qs.summary_by_factor,
-        "jobcenter_id": qs.summary_by_jobcenter,
-        "factor__theme_id": qs.summary_by_theme,
-    }[key]()
+    """{key value: StatusSummary} of the rows now or, with `at`, as of that moment."""
+    rows = history.snapshot(at) if at else Implementation.objects.all()
+    return rows.summary_by(key)[key]
 
 
 def _catalogue():
@@ -260,18 +250,14 @@ def theme_rows(*, at=None):
 
 def aggregate_rows(*, at=None):
     """(per factor, per jobcenter, per theme) rows as the three functions above give
-    them, in five queries instead of six: the counts per theme are summed from the
-    counts per factor (every entry belongs to one factor, every factor to one theme)."""
-    by_factor = _summaries(at, "factor_id")
-    catalogue = list(_catalogue())
-    by_theme = {}
-    for pk, _number, _title, _theme, theme_id in catalogue:
-        summary = by_factor.get(pk)
-        if summary is not None:
-            theme_summary = by_theme.setdefault(theme_id, StatusSummary())
-            for status, n in summary.counts.items():
-                theme_summary.add(status, n)
-    return _factor_rows(by_factor, catalogue), jobcenter_rows(at=at), _theme_rows(by_theme)
+    them: the rows are summarised per factor and per theme in one statement."""
+    rows = history.snapshot(at) if at else Implementation.objects.all()
+    summaries = rows.summary_by("factor_id", "factor__theme_id")
+    return (
+        _factor_rows(summaries["factor_id"], _catalogue()),
+        jobcenter_rows(at=at),
+        _theme_rows(summaries["factor__theme_id"]),
+    )
 
 
 def status_rows(factor_data):
@@ -287,20 +273,6 @@ def status_rows(factor_data):
     ]
 
 
-def field_rows(columns):
-    """The body of a dataset's field table on /daten/ (key and meaning per column)."""
-    return _field_rows(tuple(columns), translation.get_language())
-
-
-@cache
-def _field_rows(columns, language):
-    # Code constants: built once per process and language (`language` is the active one).
-    return html_join(
-        '<tr><th scope="row"><code>{}</code></th><td>{}</td></tr>',
-        ((c.key, c.description) for c in columns),
-    )
-
-
 def download_urls(dataset):
     """{"csv", "excel", "json"}: the three download addresses of a dataset."""
     return {
@@ -308,28 +280,6 @@ def download_urls(dataset):
         "excel": reverse("reports:download_excel", args=[dataset, "excel", "csv"]),
         "json": reverse("reports:download", args=[dataset, "json"]),
     }
-
-
-def matrix_download_items(param, items):
-    """The <li>s of /daten/ linking the matrix of one factor or jobcenter in three formats.
-
-    `items`: (label, value of `param`) pairs. The three links differ only in the query
-    string, so each URL is reversed once, not once per item.
-    """
-    urls = download_urls("matrix")
-    csv_url, excel_url, json_url = urls["csv"], urls["excel"], urls["json"]
-    excel_label = gettext("CSV for Excel")
-    return html_join(
-        "\n      <li>{}:\n"
-        '        <a href="{}?{}={}" download>CSV</a>,\n'
-        '        <a href="{}?{}={}" download>{}</a>,\n'
-        '        <a href="{}?{}={}" download>JSON</a></li>\n    ',
-        (
-            (label, csv_url, param, value, excel_url, param, value, excel_label)
-            + (json_url, param, value)
-            for label, value in items
-        ),
-    )
 
 
 ONLY_MATRIX_FILTERS = _("The parameters faktor and jobcenter filter only the matrix.")

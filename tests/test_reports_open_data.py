@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
 from django.test import TestCase
@@ -352,10 +352,22 @@ class LeakTests(OpenDataTestCase):
         self.assertGreater(count, 30)
 
 
+class StandTests(OpenDataTestCase):
+    def test_the_stand_is_the_latest_released_change(self):
+        Implementation.objects.update(updated_at=datetime(2026, 2, 3, 10, tzinfo=UTC))
+        Implementation.objects.filter(pk=Implementation.objects.first().pk).update(
+            updated_at=datetime(2026, 3, 4, 10, tzinfo=UTC)
+        )
+        response = self.client.get(reverse("reports:open_data"), headers={"accept-language": "en"})
+        self.assertEqual(response.context["stand"], Implementation.objects.latest_change())
+        self.assertContains(response, "Data as of")
+
+
 class QueryCountTests(OpenDataTestCase):
     def test_page(self):
-        # data version, Stichtage, first matrix row (example), factors, jobcenters
-        with self.assertNumQueries(5):
+        # data version, Stichtage, first matrix row (example), factors, jobcenters, the
+        # Stand (latest released change: one definition with the start page; 6 since then)
+        with self.assertNumQueries(6):
             self.client.get(PAGE)
 
     def test_matrix_downloads(self):
