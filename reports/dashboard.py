@@ -94,6 +94,7 @@ class Dashboard:
     compare_jobcenters: list
     trend_label: str = ""
     cache_key: str = ""
+    changes_key: str = ""
     compare_headers: tuple = field(default=COMPARE_HEADERS)
 
     @property
@@ -151,9 +152,9 @@ def build(user, form, factors, *, version=None):
     built with `factors` (catalogue()). With the data `version`, the computed tables come
     from the cache when this scope and these parameters were computed before.
 
-    Queries: Stichtage, jobcenters (with their latest update), changes count, changes,
-    their predecessors; and when not cached: headline, internal notes, trend, compare
-    (A, B) — whatever the number of jobcenters.
+    Queries, whatever the number of jobcenters: Stichtage, jobcenters (with their latest
+    update); then either headline, internal notes, trend, compare A and B, changes count,
+    changes and their predecessors, or, cached for this data version, the users' names.
     """
     stichtage = list(Stichtag.objects.all())
     params = form.values(previous_stichtag=previous_stichtag(stichtage))
@@ -173,35 +174,43 @@ def build(user, form, factors, *, version=None):
         key=lambda j: (j.last_update is not None, j.last_update),
     )
     as_of = history.end_of_day(params["as_of"]) if params["as_of"] else None
-    changes, changes_total = history.changes_since(
-        history.end_of_day(params["since"]),
-        scope,
-        limit=LIST_LIMIT,
-        everything=roles.sees_everything(user),
-    )
     subjects = trend_subjects(factors)
     trend_label, trend_filter = subjects.get(params["trend_of"], (_("all factors"), {}))
     points = history.month_ends(params["trend_months"])
 
+    # Keyed by the data version, the jobcenters in scope and what else shapes a table.
     key = ""
     if version is not None:
-        parts = [
-            version,
-            ",".join(str(j.pk) for j in jobcenters),
-            LIST_LIMIT,
-            *(str(params[name]) for name in ("as_of", "trend_of", "a", "b")),
-            *(p.date().isoformat() for p in points),
+        key = _digest([version, [j.pk for j in jobcenters], LIST_LIMIT])
+    tables_key = _digest(
+        [
+            key,
+            *(str(params[n]) for n in ("as_of", "trend_of", "a", "b")),
+            *(p.date() for p in points),
         ]
-        digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
-        key = f"reports:dashboard:{digest}"
-    tables = cache.get(key) if key else None
+    )
+    tables = cache.get(tables_key) if key else None
     if tables is None:
         tables = _tables(scope, factors, jobcenters, params, as_of, points, trend_filter)
         if key:
-            cache.set(key, tables, CACHE_SECONDS)
+            cache.set(tables_key, tables, CACHE_SECONDS)
     else:  # the last point is "now": the state then is the one cached for this version
         for point, at in zip(tables.trend, points, strict=True):
             point.at = at
+    changes_key = _digest([key, "changes", params["since"], roles.sees_everything(user)])
+    found = cache.get(changes_key) if key else None
+    if found is None:
+        found = history.changes_since(
+            history.end_of_day(params["since"]),
+            scope,
+            limit=LIST_LIMIT,
+            everything=roles.sees_everything(user),
+        )
+        if key:
+            cache.set(changes_key, found, CACHE_SECONDS)
+    else:  # names are not part of the data version
+        history.refresh_user_names(found[0])
+    changes, changes_total = found
     return Dashboard(
         params=params,
         as_of=as_of,
@@ -212,8 +221,19 @@ def build(user, form, factors, *, version=None):
         changes_total=changes_total,
         **vars(tables),
         trend_label=trend_label,
-        cache_key=key,
+        cache_key=tables_key if key else "",
+        changes_key=_digest(
+            (c.history_id, c.when, c.user_name, c.jobcenter, c.factor_number, c.created)
+            + tuple((str(label), str(old), str(new)) for label, old, new in c.fields)
+            for c in changes
+        ),
     )
+
+
+def _digest(values):
+    """A cache key naming exactly these values. The rendered "what changed" table is kept
+    under the digest of its rows (user names are not covered by the data version)."""
+    return "reports:" + hashlib.sha256(repr(list(values)).encode()).hexdigest()
 
 
 def _tables(scope, factors, jobcenters, params, as_of, points, trend_filter):

@@ -15,6 +15,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Lookup, OuterRef, Subquery
@@ -191,6 +192,7 @@ class Change:
     jobcenter: str
     factor_number: int
     fields: list
+    user_id: int | None = None
 
     @property
     def created(self):
@@ -210,9 +212,22 @@ def _display(name, value):
     return value
 
 
-def _user_name(row):
-    full = f"{row['history_user__first_name']} {row['history_user__last_name']}".strip()
-    return full or row["history_user__username"] or ""
+def _user_name(first_name, last_name, username):
+    return f"{first_name} {last_name}".strip() or username or ""
+
+
+def refresh_user_names(changes):
+    """Write the users' current names into `changes` (e.g. read from a cache): one query,
+    whatever the changes (with none it asks for id 0, which no user has)."""
+    ids = {c.user_id for c in changes if c.user_id is not None}
+    names = {
+        pk: _user_name(first, last, username)
+        for pk, first, last, username in get_user_model()
+        .objects.filter(pk__in=ids or [0])
+        .values_list("pk", "first_name", "last_name", "username")
+    }
+    for change in changes:
+        change.user_name = names.get(change.user_id, "")
 
 
 def changes_since(since, implementations=None, *, limit=200, everything=False):
@@ -258,6 +273,7 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
             "jobcenter_id",
             "jobcenter__name",
             "factor__number",
+            "history_user_id",
             "history_user__username",
             "history_user__first_name",
             "history_user__last_name",
@@ -292,7 +308,12 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
                 history_id=record["history_id"],
                 when=record["history_date"],
                 history_type=record["history_type"],
-                user_name=_user_name(record),
+                user_name=_user_name(
+                    record["history_user__first_name"],
+                    record["history_user__last_name"],
+                    record["history_user__username"],
+                ),
+                user_id=record["history_user_id"],
                 jobcenter_id=record["jobcenter_id"],
                 jobcenter=record["jobcenter__name"] or "",
                 factor_number=record["factor__number"],
