@@ -46,7 +46,11 @@ MATRIX_COLUMNS = [
     Column("theme", _("Theme (Handlungsfeld) the factor belongs to.")),
     Column("status", _("Status value, one of the values listed below.")),
     Column("status_label", _("Status as German text.")),
-    Column("progress", _("Progress in per cent, 0 to 100."), "int"),
+    Column(
+        "progress",
+        _("Progress in per cent, 0 to 100; empty (null) while not reported: unknown, not zero."),
+        "int",
+    ),
     Column(
         "not_applicable_reason", _("Why the factor does not apply (only for “not applicable”).")
     ),
@@ -137,8 +141,7 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None, offset=0):
         source = source[offset : offset + limit]
     labels = german_status_labels()
     # One dict literal per row, in MATRIX_COLUMNS order (so to_json_rows copies it
-    # whole): a third of the cost of zipping keys, at 14,000 rows nationwide. The names
-    # unpack the record in _MATRIX_FIELDS order.
+    # whole). The names unpack the record in _MATRIX_FIELDS order.
     return [
         {
             "jobcenter": jobcenter,
@@ -148,7 +151,7 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None, offset=0):
             "theme": theme,
             "status": status,
             "status_label": labels.get(status, status),
-            "progress": progress,
+            "progress": None if status == Status.NOT_REPORTED else progress,
             "not_applicable_reason": not_applicable_reason,
             "public_note": public_note,
             "target_date": target_date,
@@ -382,15 +385,18 @@ def to_csv(rows, columns, *, excel=False):
     return out.getvalue()
 
 
-def meta(*, dataset, as_of, last_modified):
+def _local_iso(moment):
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def meta(*, dataset, as_of, last_modified, stand=None):
+    """The "meta" of a JSON download or API answer. `stand`: the data's one "Stand", the
+    latest released change (reports.conditional.stand(request)), as on /daten/."""
     return {
         "dataset": dataset,
         "as_of": as_of.isoformat() if as_of else None,
-        "last_modified": (
-            timezone.localtime(last_modified).isoformat(timespec="seconds")
-            if last_modified
-            else None
-        ),
+        "stand": _local_iso(stand),
+        "last_modified": _local_iso(last_modified),
         "licence": LICENCE,
         "attribution": ATTRIBUTION,
     }
@@ -406,9 +412,8 @@ _encode = json.JSONEncoder(ensure_ascii=False).encode
 def to_json_download(meta, rows):
     """The JSON download as str pieces: {"meta": …, "data": [one record per line]}.
 
-    Not json.dumps(indent=…): with an indent Python's encoder runs in pure Python, ten
-    times slower than its C encoder (0.25 s of 0.35 s for the nationwide matrix). A
-    record per line stays readable and diffable. Pieces, not one string: HttpResponse
+    Not json.dumps(indent=…): with an indent Python's encoder runs in pure Python, much
+    slower than its C encoder. A record per line stays readable and diffable. Pieces, not one string: HttpResponse
     joins them into its bytes, so the 6 MB of the nationwide matrix are held twice at
     most, not four times.
     """

@@ -118,6 +118,7 @@ def download(request, dataset, fmt, variant=""):
             dataset=dataset,
             as_of=params["stichtag"],
             last_modified=conditional.last_change(request),
+            stand=conditional.stand(request),
         )
         body = exports.to_json_download(meta, exports.to_json_rows(rows, columns))
         response = HttpResponse(body, content_type="application/json")
