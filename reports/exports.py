@@ -413,9 +413,9 @@ def to_json_download(meta, rows):
     """The JSON download as str pieces: {"meta": …, "data": [one record per line]}.
 
     Not json.dumps(indent=…): with an indent Python's encoder runs in pure Python, much
-    slower than its C encoder. A record per line stays readable and diffable. Pieces, not one string: HttpResponse
-    joins them into its bytes, so the 6 MB of the nationwide matrix are held twice at
-    most, not four times.
+    slower than its C encoder. A record per line stays readable and diffable. Pieces,
+    not one string: HttpResponse joins them into its bytes, so the nationwide matrix is
+    held twice at most, not four times.
     """
     yield f'{{"meta": {_encode(meta)},\n"data": [\n'
     separator = ""
