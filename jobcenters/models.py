@@ -1,13 +1,14 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models, router
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from simple_history.manager import HistoricalQuerySet
 from simple_history.models import HistoricalRecords
 
 from factors.models import Factor
@@ -261,7 +262,79 @@ def validate_status_rules(row, prefix, exclude=None):
         raise ValidationError(errors)
 
 
-class ImplementationQuerySet(models.QuerySet):
+class SummaryQuerySetMixin:
+    """Status summaries, the one way every page and export counts statuses."""
+
+    def summary(self):
+        """One StatusSummary over these rows (one query)."""
+        return self.summary_by(None)[None][None]
+
+    def summary_by(self, *keys, demo=False, latest=False):
+        """{key: {key value: StatusSummary}}: the rows counted per status for each key, by
+        the database, in ONE statement. `None` as a key counts all rows as one group.
+
+        Works on implementations and on history rows (snapshots "as of" a moment).
+        `demo` also counts the demo rows per group; `latest` also reads the latest
+        `updated_at` per group (one key only).
+
+        One key: one row per group with a filtered count per status. Several keys: the
+        rows are read once (a common table expression, so a snapshot's index probes run
+        once) and grouped per key, joined by UNION ALL.
+        """
+        rows = self.order_by()
+        if len(keys) == 1:
+            return {keys[0]: self._summaries(rows, keys[0], demo=demo, latest=latest)}
+        if latest:
+            raise ValueError("latest=True needs exactly one key")
+        return self._summaries_of_keys(rows, keys, demo=demo)
+
+    @staticmethod
+    def _summaries(rows, key, *, demo, latest):
+        extra = {}
+        if demo:
+            extra["demo"] = Count("pk", filter=Q(is_demo=True))
+        if latest:
+            extra["latest"] = Max("updated_at")
+        counts = {f"n_{status}": Count("pk", filter=Q(status=status)) for status in STATUS_VALUES}
+        if key is None:
+            grouped = [{"group": None, **rows.aggregate(**counts, **extra)}]
+        else:
+            grouped = rows.values(group=models.F(key)).annotate(**counts, **extra)
+        result = {}
+        for row in grouped:
+            summary = result[row["group"]] = StatusSummary()
+            summary.counts = {status: row[f"n_{status}"] for status in STATUS_VALUES}
+            summary.demo = row.get("demo", 0)
+            summary.latest = row.get("latest")
+        return result
+
+    @staticmethod
+    def _summaries_of_keys(rows, keys, *, demo):
+        result = {key: {} for key in keys}
+        try:
+            inner = rows.values(*keys, "status", "is_demo")
+            inner_sql, inner_params = inner.query.sql_with_params()
+        except EmptyResultSet:  # e.g. scoped to .none(): nothing to count, nothing to ask
+            return result
+        columns = [f"k{i}" for i in range(len(keys))]
+        counts = ", ".join("SUM(CASE WHEN status = %s THEN 1 ELSE 0 END)" for _s in STATUS_VALUES)
+        grouped = " UNION ALL ".join(
+            f"SELECT {i}, {column}, {counts}, SUM(CASE WHEN is_demo THEN 1 ELSE 0 END) "
+            f"FROM summarised GROUP BY {column}"
+            for i, column in enumerate(columns)
+        )
+        sql = f"WITH summarised ({', '.join(columns)}, status, is_demo) AS ({inner_sql}) {grouped}"
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(sql, [*inner_params, *(STATUS_VALUES * len(keys))])
+            found = cursor.fetchall()
+        for i, value, *numbers, demo_count in found:
+            summary = result[keys[i]][value] = StatusSummary()
+            summary.counts = dict(zip(STATUS_VALUES, map(int, numbers), strict=True))
+            summary.demo = int(demo_count) if demo else 0
+        return result
+
+
+class ImplementationQuerySet(SummaryQuerySetMixin, models.QuerySet):
     def for_jobcenter(self, jobcenter):
         return self.filter(jobcenter=jobcenter)
 
@@ -276,55 +349,40 @@ class ImplementationQuerySet(models.QuerySet):
         return self.filter(updated_at__lt=stale_cutoff(months=months, now=now))
 
     def latest_change(self):
-        """When the latest of these rows was changed (None without rows): one query."""
+        """When the latest of these rows was changed (None without rows): one query.
+
+        Implementation rows hold the released state, so over all of them this is the
+        data's one "Stand" (the latest released change) on every page, /daten/ and the API.
+        """
         return self.aggregate(latest=Max("updated_at"))["latest"]
 
-    def status_counts(self):
-        """{status: count} over the queryset, every status present (one query)."""
-        counts = dict.fromkeys(Status.values, 0)
-        for row in self.order_by().values("status").annotate(n=Count("pk")):
-            counts[row["status"]] = row["n"]
-        return counts
 
-    def _summary_by(self, key):
-        """Counts per status for each value of `key`, pivoted from one grouped query."""
-        summary = {}
-        for value, status, n in self.order_by().values_list(key, "status").annotate(n=Count("pk")):
-            counts = summary.get(value)
-            if counts is None:
-                counts = summary[value] = StatusSummary()
-            counts.add(status, n)
-        return summary
-
-    def summary_by_factor(self):
-        """{factor_id: StatusSummary}"""
-        return self._summary_by("factor_id")
-
-    def summary_by_jobcenter(self):
-        """{jobcenter_id: StatusSummary}"""
-        return self._summary_by("jobcenter_id")
-
-    def summary_by_theme(self):
-        """{theme_id: StatusSummary}"""
-        return self._summary_by("factor__theme_id")
+class HistoricalImplementationQuerySet(SummaryQuerySetMixin, HistoricalQuerySet):
+    """History rows of implementations: snapshots are summarised as the rows are."""
 
 
 class StatusSummary:
     """Counts per status for a group of implementations and the shares derived from them.
 
     Shares leave *not applicable* out of the denominator; *not reported* stays in
-    it and is shown on its own, never counted as *not started*.
+    it and is shown on its own, never counted as *not started*. `demo` (demo rows) and
+    `latest` (latest change) are filled when summary_by is asked for them.
     """
 
     def __init__(self, counts=None):
-        # STATUS_VALUES, not Status.values: that builds a new list on every access, and
-        # the reports make a summary per jobcenter and factor (~14,000 nationwide).
         self.counts = dict.fromkeys(STATUS_VALUES, 0)
+        self.demo = 0
+        self.latest = None
         for status, n in (counts or {}).items():
             self.add(status, n)
 
     def add(self, status, n):
         self.counts[status] = self.counts.get(status, 0) + n
+
+    @property
+    def ordered_counts(self):
+        """[(Status, count)] in STATUS_ORDER."""
+        return [(status, self.counts[status]) for status in STATUS_ORDER]
 
     @property
     def total(self):
@@ -408,7 +466,10 @@ class Implementation(models.Model):
     )
 
     history = HistoricalRecords(
-        excluded_fields=[], cascade_delete_history=False, user_related_name="+"
+        excluded_fields=[],
+        cascade_delete_history=False,
+        user_related_name="+",
+        historical_queryset=HistoricalImplementationQuerySet,
     )
 
     objects = ImplementationQuerySet.as_manager()

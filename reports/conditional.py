@@ -14,5 +14,16 @@ def last_change(request, *args, **kwargs):
     return data_state(request).changed_at
 
 
+def data_version(request):
+    """The data version (one primary-key query, shared with the page cache)."""
+    return data_state(request).version
+
+
+def stand(request):
+    """The one "Stand" of the data: the latest released change
+    (Implementation.objects.latest_change(), read once per request)."""
+    return data_state(request).latest
+
+
 # The open-data page, the downloads and the API: one decorator, as for public pages.
 public_data = public_page

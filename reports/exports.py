@@ -13,13 +13,11 @@ from functools import cache
 
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
 from jobcenters.models import STATUS_VALUES, Implementation, Jobcenter, Status, StatusSummary
 from kjc.spreadsheet_safety import csv_text
-from public.rows import html_join
 
 from . import history
 
@@ -49,7 +47,11 @@ MATRIX_COLUMNS = [
     Column("theme", _("Theme (Handlungsfeld) the factor belongs to.")),
     Column("status", _("Status value, one of the values listed below.")),
     Column("status_label", _("Status as German text.")),
-    Column("progress", _("Progress in per cent, 0 to 100."), "int"),
+    Column(
+        "progress",
+        _("Progress in per cent, 0 to 100; empty (null) while not reported: unknown, not zero."),
+        "int",
+    ),
     Column(
         "not_applicable_reason", _("Why the factor does not apply (only for “not applicable”).")
     ),
@@ -140,8 +142,7 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None, offset=0):
         source = source[offset : offset + limit]
     labels = german_status_labels()
     # One dict literal per row, in MATRIX_COLUMNS order (so to_json_rows copies it
-    # whole): a third of the cost of zipping keys, at 14,000 rows nationwide. The names
-    # unpack the record in _MATRIX_FIELDS order.
+    # whole). The names unpack the record in _MATRIX_FIELDS order.
     return [
         {
             "jobcenter": jobcenter,
@@ -151,7 +152,7 @@ def matrix_rows(*, at=None, factor_number=None, ags=None, limit=None, offset=0):
             "theme": theme,
             "status": status,
             "status_label": labels.get(status, status),
-            "progress": progress,
+            "progress": None if status == Status.NOT_REPORTED else progress,
             "not_applicable_reason": not_applicable_reason,
             "public_note": public_note,
             "target_date": target_date,
@@ -179,28 +180,20 @@ _NO_ROWS = StatusSummary()
 
 
 def _summary_fields(summary):
-    counts = summary.counts
-    total = sum(counts.values())
-    applicable = total - counts[Status.NOT_APPLICABLE]
+    share = summary.done_share
     return {
-        **{f"count_{s}": counts[s] for s in STATUS_VALUES},
-        "total": total,
-        "applicable": applicable,
-        "reported": total - counts[Status.NOT_REPORTED],
-        # StatusSummary.done_share, rounded
-        "done_share": round(100 * counts[Status.DONE] / applicable, 1) if applicable else None,
+        **{f"count_{s}": summary.counts[s] for s in STATUS_VALUES},
+        "total": summary.total,
+        "applicable": summary.applicable,
+        "reported": summary.reported,
+        "done_share": None if share is None else round(share, 1),
     }
 
 
 def _summaries(at, key):
-    if at:
-        return history.summary_at(at, key=key)
-    qs = Implementation.objects.all()
-    return {
-        "factor_id": qs.summary_by_factor,
-        "jobcenter_id": qs.summary_by_jobcenter,
-        "factor__theme_id": qs.summary_by_theme,
-    }[key]()
+    """{key value: StatusSummary} of the rows now or, with `at`, as of that moment."""
+    rows = history.snapshot(at) if at else Implementation.objects.all()
+    return rows.summary_by(key)[key]
 
 
 def _catalogue():
@@ -261,18 +254,14 @@ def theme_rows(*, at=None):
 
 def aggregate_rows(*, at=None):
     """(per factor, per jobcenter, per theme) rows as the three functions above give
-    them, in five queries instead of six: the counts per theme are summed from the
-    counts per factor (every entry belongs to one factor, every factor to one theme)."""
-    by_factor = _summaries(at, "factor_id")
-    catalogue = list(_catalogue())
-    by_theme = {}
-    for pk, _number, _title, _theme, theme_id in catalogue:
-        summary = by_factor.get(pk)
-        if summary is not None:
-            theme_summary = by_theme.setdefault(theme_id, StatusSummary())
-            for status, n in summary.counts.items():
-                theme_summary.add(status, n)
-    return _factor_rows(by_factor, catalogue), jobcenter_rows(at=at), _theme_rows(by_theme)
+    them: the rows are summarised per factor and per theme in one statement."""
+    rows = history.snapshot(at) if at else Implementation.objects.all()
+    summaries = rows.summary_by("factor_id", "factor__theme_id")
+    return (
+        _factor_rows(summaries["factor_id"], _catalogue()),
+        jobcenter_rows(at=at),
+        _theme_rows(summaries["factor__theme_id"]),
+    )
 
 
 def status_rows(factor_data):
@@ -288,20 +277,6 @@ def status_rows(factor_data):
     ]
 
 
-def field_rows(columns):
-    """The body of a dataset's field table on /daten/ (key and meaning per column)."""
-    return _field_rows(tuple(columns), translation.get_language())
-
-
-@cache
-def _field_rows(columns, language):
-    # Code constants: built once per process and language (`language` is the active one).
-    return html_join(
-        '<tr><th scope="row"><code>{}</code></th><td>{}</td></tr>',
-        ((c.key, c.description) for c in columns),
-    )
-
-
 def download_urls(dataset):
     """{"csv", "excel", "json"}: the three download addresses of a dataset."""
     return {
@@ -309,28 +284,6 @@ def download_urls(dataset):
         "excel": reverse("reports:download_excel", args=[dataset, "excel", "csv"]),
         "json": reverse("reports:download", args=[dataset, "json"]),
     }
-
-
-def matrix_download_items(param, items):
-    """The <li>s of /daten/ linking the matrix of one factor or jobcenter in three formats.
-
-    `items`: (label, value of `param`) pairs. The three links differ only in the query
-    string, so each URL is reversed once, not once per item.
-    """
-    urls = download_urls("matrix")
-    csv_url, excel_url, json_url = urls["csv"], urls["excel"], urls["json"]
-    excel_label = gettext("CSV for Excel")
-    return html_join(
-        "\n      <li>{}:\n"
-        '        <a href="{}?{}={}" download>CSV</a>,\n'
-        '        <a href="{}?{}={}" download>{}</a>,\n'
-        '        <a href="{}?{}={}" download>JSON</a></li>\n    ',
-        (
-            (label, csv_url, param, value, excel_url, param, value, excel_label)
-            + (json_url, param, value)
-            for label, value in items
-        ),
-    )
 
 
 ONLY_MATRIX_FILTERS = _("The parameters faktor and jobcenter filter only the matrix.")
@@ -434,15 +387,18 @@ def to_csv(rows, columns, *, excel=False):
     return out.getvalue()
 
 
-def meta(*, dataset, as_of, last_modified):
+def _local_iso(moment):
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def meta(*, dataset, as_of, last_modified, stand=None):
+    """The "meta" of a JSON download or API answer. `stand`: the data's one "Stand", the
+    latest released change (reports.conditional.stand(request)), as on /daten/."""
     return {
         "dataset": dataset,
         "as_of": as_of.isoformat() if as_of else None,
-        "last_modified": (
-            timezone.localtime(last_modified).isoformat(timespec="seconds")
-            if last_modified
-            else None
-        ),
+        "stand": _local_iso(stand),
+        "last_modified": _local_iso(last_modified),
         "licence": LICENCE,
         "attribution": ATTRIBUTION,
     }
@@ -458,11 +414,10 @@ _encode = json.JSONEncoder(ensure_ascii=False).encode
 def to_json_download(meta, rows):
     """The JSON download as str pieces: {"meta": …, "data": [one record per line]}.
 
-    Not json.dumps(indent=…): with an indent Python's encoder runs in pure Python, ten
-    times slower than its C encoder (0.25 s of 0.35 s for the nationwide matrix). A
-    record per line stays readable and diffable. Pieces, not one string: HttpResponse
-    joins them into its bytes, so the 6 MB of the nationwide matrix are held twice at
-    most, not four times.
+    Not json.dumps(indent=…): with an indent Python's encoder runs in pure Python, much
+    slower than its C encoder. A record per line stays readable and diffable. Pieces,
+    not one string: HttpResponse joins them into its bytes, so the nationwide matrix is
+    held twice at most, not four times.
     """
     yield f'{{"meta": {_encode(meta)},\n"data": [\n'
     separator = ""

@@ -86,8 +86,19 @@ class DashboardForm(ErrorTextMixin, forms.Form):
     trend_months = forms.IntegerField(
         label=_("Trend over (months)"), required=False, min_value=2, max_value=MAX_TREND_MONTHS
     )
+    trend_of = forms.ChoiceField(label=_("Trend of"), required=False)
     a = _past_date_field(_("Compare date A"))
     b = _past_date_field(_("with date B"))
+
+    def __init__(self, *args, subjects=None, **kwargs):
+        """`subjects`: the trend's factors and themes, {value: (label, filter)}."""
+        super().__init__(*args, **kwargs)
+        subjects = subjects or {}
+        self.fields["trend_of"].choices = [
+            ("", _("All factors")),
+            (_("Themes"), [(k, label) for k, (label, _f) in subjects.items() if k[0] == "t"]),
+            (_("Factors"), [(k, label) for k, (label, _f) in subjects.items() if k[0] == "f"]),
+        ]
 
     def values(self, *, previous_stichtag=None):
         """The valid parameters, with defaults for those missing or invalid."""
@@ -102,6 +113,7 @@ class DashboardForm(ErrorTextMixin, forms.Form):
             "stale_months": data.get("stale_months") or settings.KJC_STALE_MONTHS,
             "since": data.get("since") or fallback_since,
             "trend_months": data.get("trend_months") or 12,
+            "trend_of": data.get("trend_of") or "",
             "a": data.get("a") or fallback_since,
             "b": data.get("b") or today,
         }

@@ -13,11 +13,12 @@ and every service write the first history row when they create a row).
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Lookup, OuterRef, Subquery
+from django.db.models import F, Lookup, OuterRef, Subquery
 from django.utils import timezone
 
 from jobcenters.models import Implementation, Status, StatusSummary
@@ -41,26 +42,25 @@ def snapshot(at, implementations=None):
     implementation that existed at `at`, with the row's fields as they were then.
 
     Each implementation's latest entry id is one backwards probe of the (id, history_date,
-    history_id) index. Measured at 405 jobcenters × 35 factors × 20 entries (the
-    dashboard's compare query): SQLite 25 ms (ROW_NUMBER() over every entry: 215 ms);
-    PostgreSQL 130 ms (NOT EXISTS a later entry, an anti-join: 250 ms). PostgreSQL turns
-    `history_id IN (probes)` into a hash join over the whole history (400 ms), so there
-    the probed ids are handed over as an array (`= ANY(ARRAY(...))`, an index scan).
+    history_id) index, cheaper on both databases than ROW_NUMBER() over every entry or an
+    anti-join. PostgreSQL turns `history_id IN (probes)` into a hash join over the whole
+    history, so there the probed ids are handed over as an array (`= ANY(ARRAY(...))`,
+    an index scan).
     """
     if implementations is None:
         implementations = Implementation.objects.all()
     latest_ids = implementations.order_by().values(latest_id=_latest_entry_id(at))
     if connection.vendor == "postgresql":
-        latest = HistoricalImplementation.objects.filter(_InArray(F("history_id"), latest_ids))
+        latest = Implementation.history.filter(_InArray(F("history_id"), latest_ids))
     else:
-        latest = HistoricalImplementation.objects.filter(history_id__in=latest_ids)
+        latest = Implementation.history.filter(history_id__in=latest_ids)
     return latest.exclude(history_type="-")
 
 
 def _latest_entry_id(at):
     """Subquery: the id of the latest history entry up to `at` of the outer implementation."""
     return Subquery(
-        HistoricalImplementation.objects.filter(id=OuterRef("pk"), history_date__lte=at)
+        Implementation.history.filter(id=OuterRef("pk"), history_date__lte=at)
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
@@ -81,44 +81,8 @@ class _InArray(Lookup):
 
 def summary_at(at, implementations=None, key=None):
     """StatusSummary of the snapshot at `at`; with `key` a {key value: StatusSummary} dict."""
-    rows = snapshot(at, implementations).order_by()
-    if key is None:
-        summary = StatusSummary()
-        for row in rows.values("status").annotate(n=Count("history_id")):
-            summary.add(row["status"], row["n"])
-        return summary
-    return summaries_by(rows, (key,))[key]
-
-
-def summaries_by(rows, keys):
-    """{key: {key value: StatusSummary}} from one statement, counted by the database.
-
-    `rows` is an Implementation or HistoricalImplementation queryset. The rows are read
-    once (a common table expression) and grouped per key and status, one GROUP BY per
-    key joined by UNION ALL: the answer has a row per key value and status (2,600 for
-    factors and jobcenters at 405 jobcenters), not one per implementation (14,000),
-    which Python used to add up one by one.
-    """
-    result = {key: {} for key in keys}
-    try:
-        inner_sql, inner_params = rows.order_by().values(*keys, "status").query.sql_with_params()
-    except EmptyResultSet:  # e.g. scoped to .none(): nothing to count, nothing to ask
-        return result
-    columns = [f"k{i}" for i in range(len(keys))]
-    grouped = " UNION ALL ".join(
-        f"SELECT {i}, {column}, status, COUNT(*) FROM summarised GROUP BY {column}, status"
-        for i, column in enumerate(columns)
-    )
-    sql = f"WITH summarised ({', '.join(columns)}, status) AS ({inner_sql}) {grouped}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, inner_params)
-        found = cursor.fetchall()
-    for i, value, status, n in found:
-        summaries = result[keys[i]]
-        if value not in summaries:  # StatusSummary() is not free: build it once
-            summaries[value] = StatusSummary()
-        summaries[value].add(status, n)
-    return result
+    rows = snapshot(at, implementations)
+    return rows.summary() if key is None else rows.summary_by(key)[key]
 
 
 def month_ends(months, *, now=None):
@@ -152,11 +116,9 @@ def trend(points, implementations=None):
 
     Only the entry valid at the first moment and the later ones can cover a moment.
     SQLite is given just those (the snapshot at the first moment, one index probe per
-    implementation, plus the entries after it): 12 months at 405 jobcenters and 275,000
-    entries, 454 -> 303 ms. PostgreSQL is given every entry up to the last moment: it
-    windows them in the order of the (id, history_date, history_id) index, while the
-    union would have to be sorted first (on disk at 94,000 rows with the default
-    work_mem): 12 months about even, 24 months 650 -> 740 ms.
+    implementation, plus the entries after it). PostgreSQL is given every entry up to the
+    last moment: it windows them in the order of the (id, history_date, history_id)
+    index, while the union would have to be sorted first.
     """
     points = list(points)[-MAX_TREND_MONTHS - 1 :]
     if not points:
@@ -165,7 +127,7 @@ def trend(points, implementations=None):
         implementations = Implementation.objects.all()
     first, last = min(points), max(points)
     fields = ("id", "status", "history_type", "history_date", "history_id")
-    entries = HistoricalImplementation.objects.filter(
+    entries = Implementation.history.filter(
         id__in=implementations.order_by().values("pk"), history_date__lte=last
     )
     if connection.vendor == "postgresql":
@@ -230,6 +192,7 @@ class Change:
     jobcenter: str
     factor_number: int
     fields: list
+    user_id: int | None = None
 
     @property
     def created(self):
@@ -249,9 +212,22 @@ def _display(name, value):
     return value
 
 
-def _user_name(row):
-    full = f"{row['history_user__first_name']} {row['history_user__last_name']}".strip()
-    return full or row["history_user__username"] or ""
+def _user_name(first_name, last_name, username):
+    return f"{first_name} {last_name}".strip() or username or ""
+
+
+def refresh_user_names(changes):
+    """Write the users' current names into `changes` (e.g. read from a cache): one query,
+    whatever the changes (with none it asks for id 0, which no user has)."""
+    ids = {c.user_id for c in changes if c.user_id is not None}
+    names = {
+        pk: _user_name(first, last, username)
+        for pk, first, last, username in get_user_model()
+        .objects.filter(pk__in=ids or [0])
+        .values_list("pk", "first_name", "last_name", "username")
+    }
+    for change in changes:
+        change.user_name = names.get(change.user_id, "")
 
 
 def previous_entry(field):
@@ -279,7 +255,7 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
         implementations = Implementation.objects.all()
         everything = True
     previous = previous_entry("history_id")
-    entries = HistoricalImplementation.objects.filter(
+    entries = Implementation.history.filter(
         id__in=implementations.order_by().values("pk"), history_date__gt=since
     )
     total = entries.count()
@@ -287,12 +263,10 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
     if everything and connection.vendor == "sqlite":
         # SQLite probes the (id, history_date) index once per implementation in scope and
         # sorts every entry since `since`; when every implementation is in scope, walking
-        # the history_date index backwards stops after `limit` entries. At 405 jobcenters:
-        # 26 -> 2 ms (since the last Stichtag), 64 -> 2 ms (since 2020). `id + 0` is
+        # the history_date index backwards stops after `limit` entries. `id + 0` is
         # SQLite's documented way to keep it off the id index. Only then: a staff
-        # member's 35 rows are found by the probes (0.1 ms), not among 275,000 entries
-        # (290 ms).
-        listed = HistoricalImplementation.objects.alias(unindexed_id=F("id") + 0).filter(
+        # member's 35 rows are found by the probes, not among all entries.
+        listed = Implementation.history.alias(unindexed_id=F("id") + 0).filter(
             unindexed_id__in=implementations.order_by().values("pk"), history_date__gt=since
         )
     latest = listed.annotate(previous_id=Subquery(previous)).order_by(
@@ -307,6 +281,7 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
             "jobcenter_id",
             "jobcenter__name",
             "factor__number",
+            "history_user_id",
             "history_user__username",
             "history_user__first_name",
             "history_user__last_name",
@@ -314,15 +289,15 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
         )[:limit]
     )
     # The predecessors by the ids just read, not by running the entries query again as a
-    # subquery (at 405 jobcenters SQLite 9 -> 1 ms, PostgreSQL 16 -> 1 ms). One query
+    # subquery. One query
     # whatever the records, so the page's query count does not depend on the data: with
     # no predecessor at all it asks for id 0, which no history entry has.
     previous_ids = [r["previous_id"] for r in records if r["previous_id"] is not None]
     older = {
         row["history_id"]: row
-        for row in HistoricalImplementation.objects.filter(
-            history_id__in=previous_ids or [0]
-        ).values("history_id", *CHANGE_FIELDS)
+        for row in Implementation.history.filter(history_id__in=previous_ids or [0]).values(
+            "history_id", *CHANGE_FIELDS
+        )
     }
     labels = {f.name: f.verbose_name for f in Implementation._meta.fields}
     changes = []
@@ -341,7 +316,12 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
                 history_id=record["history_id"],
                 when=record["history_date"],
                 history_type=record["history_type"],
-                user_name=_user_name(record),
+                user_name=_user_name(
+                    record["history_user__first_name"],
+                    record["history_user__last_name"],
+                    record["history_user__username"],
+                ),
+                user_id=record["history_user_id"],
                 jobcenter_id=record["jobcenter_id"],
                 jobcenter=record["jobcenter__name"] or "",
                 factor_number=record["factor__number"],
@@ -349,7 +329,3 @@ def changes_since(since, implementations=None, *, limit=200, everything=False):
             )
         )
     return changes, total
-
-
-def since_default(now=None):
-    return (now or timezone.now()) - timedelta(days=30)

@@ -3,6 +3,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -33,13 +34,13 @@ def open_data(request):
     factors = Factor.objects.in_catalogue_order().values_list("number", "title")
     jobcenters = Jobcenter.objects.values_list("name", "district__ags")
     context = {
-        # Addresses reversed here once each: {% url %} in the loops cost ~50 reverse()
-        # calls, a sixth of a cold render of this page.
+        # The matrix download addresses are reversed once, not once per factor and
+        # jobcenter: the links differ only in the query string.
         "datasets": [
             {
                 "slug": slug,
                 "title": title,
-                "field_rows": exports.field_rows(columns),
+                "columns": columns,
                 "urls": exports.download_urls(slug),
             }
             for slug, (title, columns) in exports.DATASETS.items()
@@ -50,18 +51,26 @@ def open_data(request):
             "matrix": reverse("reports:api_matrix"),
             "aggregates": reverse("reports:api_aggregates"),
         },
-        "factor_downloads": exports.matrix_download_items(
-            "faktor", ((f"{number}. {title}", number) for number, title in factors)
-        ),
-        "jobcenter_downloads": exports.matrix_download_items(
-            "jobcenter", ((f"{name} ({ags})", ags) for name, ags in jobcenters)
-        ),
+        "matrix_downloads": [
+            (
+                "per-factor-heading",
+                _("Per factor"),
+                _("The status of all jobcenters for one factor"),
+                [(f"{n}. {title}", urlencode({"faktor": n})) for n, title in factors],
+            ),
+            (
+                "per-jobcenter-heading",
+                _("Per jobcenter"),
+                _("All factors of one jobcenter"),
+                [(f"{name} ({ags})", urlencode({"jobcenter": ags})) for name, ags in jobcenters],
+            ),
+        ],
         "stichtage": list(Stichtag.objects.all()),
-        "statuses": [(s, s.label, s.icon, s.definition) for s in Status],
+        "statuses": list(Status),
         "licence": exports.LICENCE,
         "attribution": exports.ATTRIBUTION,
         "example": exports.to_json({"data": example}) if example else "",
-        "last_change": conditional.last_change(request),
+        "stand": conditional.stand(request),
         "page_size": api.MATRIX_PAGE_SIZE,
     }
     return render(request, "reports/open_data.html", context)
@@ -109,6 +118,7 @@ def download(request, dataset, fmt, variant=""):
             dataset=dataset,
             as_of=params["stichtag"],
             last_modified=conditional.last_change(request),
+            stand=conditional.stand(request),
         )
         body = exports.to_json_download(meta, exports.to_json_rows(rows, columns))
         response = HttpResponse(body, content_type="application/json")
@@ -120,26 +130,36 @@ def download(request, dataset, fmt, variant=""):
     return _attachment(response, f"{name}-excel" if excel else name, f"{day}.csv")
 
 
+def _dashboard(request):
+    """(form, Dashboard) for the request's parameters; the form is validated."""
+    factors = dashboard_data.catalogue()
+    form = DashboardForm(request.GET or None, subjects=dashboard_data.trend_subjects(factors))
+    if form.is_bound:
+        form.is_valid()
+    dash = dashboard_data.build(
+        request.user, form, factors, version=conditional.data_version(request)
+    )
+    return form, dash
+
+
 @require_safe
 @never_cache  # internal notes: no copy in any browser or proxy cache
 @login_required
 def dashboard(request):
     """Internal overview for signed-in users, scoped to the jobcenters they may read."""
-    form = DashboardForm(request.GET or None)
-    valid = form.is_valid() if form.is_bound else True
-    dash = dashboard_data.build(request.user, form)
+    form, dash = _dashboard(request)
     context = {
         "form": form,
         "dash": dash,
         "chart": dashboard_data.trend_chart(dash.trend),
-        "statuses": dash.statuses,
         "query": request.GET.urlencode(),
         "compare_tables": [
             (_("Per factor"), _("Factor"), dash.compare_factors),
             (_("Per jobcenter"), _("Jobcenter"), dash.compare_jobcenters),
         ],
     }
-    return render(request, "reports/dashboard.html", context, status=200 if valid else 400)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "reports/dashboard.html", context, status=status)
 
 
 @require_safe
@@ -147,9 +167,8 @@ def dashboard(request):
 @login_required
 def dashboard_xlsx(request):
     """The dashboard's current view (same parameters) as an XLSX workbook."""
-    form = DashboardForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
+    form, dash = _dashboard(request)
+    if form.is_bound and form.errors:
         return _bad_request(form)
-    dash = dashboard_data.build(request.user, form)
     response = HttpResponse(dashboard_workbook(dash), content_type=XLSX_CONTENT_TYPE)
     return _attachment(response, "dashboard", f"{timezone.localdate().isoformat()}.xlsx")

@@ -38,6 +38,12 @@ def _share(value):
     return None if value is None else round(value / 100, 4)
 
 
+def _compare_cells(row):
+    """CompareRow.cells with the shares as fractions (shown as per cent by the format)."""
+    label, done_a, share_a, done_b, share_b, delta = row.cells
+    return label, done_a, _share(share_a), done_b, _share(share_b), delta
+
+
 def dashboard_workbook(dash):
     """Bytes of an .xlsx holding what the dashboard shows for these parameters."""
     workbook = Workbook()
@@ -46,7 +52,7 @@ def dashboard_workbook(dash):
         workbook,
         _("Overview"),
         [_("Status"), _("Number")],
-        [(str(s.label), dash.headline.counts[s]) for s in STATUS_ORDER],
+        [(str(s.label), n) for s, n in dash.headline_rows],
         first=True,
     )
     _sheet(
@@ -54,18 +60,15 @@ def dashboard_workbook(dash):
         _("Internal notes"),
         [_("Jobcenter"), _("Factor"), _("Status"), _("Internal note")],
         [
-            (i.jobcenter_name, i.factor_number, i.get_status_display(), i.internal_note)
+            (i.jobcenter.name, i.factor.number, i.get_status_display(), i.internal_note)
             for i in dash.internal_notes
         ],
     )
     _sheet(
         workbook,
-        _("Stale entries"),
-        [_("Jobcenter"), _("Factor"), _("Status"), _("Last update")],
-        [
-            (i.jobcenter_name, i.factor_number, i.get_status_display(), _local(i.updated_at))
-            for i in dash.stale
-        ],
+        _("Jobcenters without updates"),
+        [_("Jobcenter"), _("Latest update of any entry")],
+        [(j.name, _local(j.last_update)) for j in dash.stale_jobcenters],
     )
     _sheet(
         workbook,
@@ -94,14 +97,6 @@ def dashboard_workbook(dash):
             for p in dash.trend
         ],
     )
-    compare_header = [
-        _("Implemented A"),
-        _("Share A"),
-        _("Implemented B"),
-        _("Share B"),
-        # In context: a bare "Change" would also rename the admin's "Ändern" link.
-        pgettext("dashboard comparison", "Change"),
-    ]
     for title, first_column, rows in (
         (_("Compare factors"), _("Factor"), dash.compare_factors),
         (_("Compare jobcenters"), _("Jobcenter"), dash.compare_jobcenters),
@@ -109,22 +104,14 @@ def dashboard_workbook(dash):
         sheet = _sheet(
             workbook,
             title,
-            [first_column, *compare_header],
-            [
-                (
-                    r.label,
-                    r.a.done,
-                    _share(r.a.done_share),
-                    r.b.done,
-                    _share(r.b.done_share),
-                    r.delta_done,
-                )
-                for r in rows
-            ],
+            [first_column, *(str(h) for h in dash.compare_headers)],
+            [_compare_cells(row) for row in rows],
         )
         for column in ("C", "E"):
             for cell in sheet[column][1:]:
                 cell.number_format = "0.0%"
+        for cell in sheet["F"][1:]:
+            cell.number_format = "0.0"
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows(min_row=2):
             for cell in row:

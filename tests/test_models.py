@@ -58,18 +58,22 @@ class StatusSummaryTests(TestCase):
     def test_no_applicable_entries_gives_no_share(self):
         self.assertIsNone(StatusSummary({Status.NOT_APPLICABLE: 1}).done_share)
 
-    def test_summary_by_factor_pivots_one_query(self):
+    def test_summary_by_pivots_one_query(self):
         factors = make_catalogue(factors=2)
         a, b = make_jobcenter(), make_jobcenter()
         Implementation.objects.filter(jobcenter=a, factor=factors[0]).update(
             status=Status.DONE, progress=100
         )
         with self.assertNumQueries(1):
-            summary = Implementation.objects.summary_by_factor()
+            summary = Implementation.objects.summary_by("factor_id", demo=True)["factor_id"]
         self.assertEqual(summary[factors[0].pk].counts[Status.DONE], 1)
         self.assertEqual(summary[factors[0].pk].counts[Status.NOT_REPORTED], 1)
         self.assertEqual(summary[factors[1].pk].total, 2)
-        self.assertEqual(Implementation.objects.filter(jobcenter=b).status_counts()[Status.DONE], 0)
+        self.assertEqual(Implementation.objects.filter(jobcenter=b).summary().done, 0)
+        with self.assertNumQueries(1):
+            both = Implementation.objects.summary_by("factor_id", "jobcenter_id", demo=True)
+        self.assertEqual(both["factor_id"], summary)
+        self.assertEqual(both["jobcenter_id"][a.pk].done, 1)
 
 
 class StatusRuleValidationTests(TestCase):

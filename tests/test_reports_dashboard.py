@@ -1,12 +1,13 @@
 """The signed-in dashboard and its XLSX export, tested from outside with real logins."""
 
+import html
 import io
+import re
 from datetime import date
 from unittest import mock
 
-from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jobcenters.models import Implementation, Status
@@ -115,14 +116,17 @@ class DashboardContentTests(DashboardTestCase):
         self.assertEqual(dash.headline.counts[Status.DONE], 0)
         self.assertContains(response, "Overview as of")
 
-    def test_stale_entries_follow_the_months_given(self):
-        # a1 and b1 were last changed in spring 2026; the other rows today.
-        dash = self.get(self.director, stale_months=6).context["dash"]
-        self.assertEqual({i.pk for i in dash.stale}, {self.a1.pk, self.b1.pk})
-        self.assertEqual(dash.stale_total, 2)
+    def test_jobcenters_without_updates_follow_the_months_given(self):
+        # Every row of B last changed in spring 2026; A's other rows today.
+        Implementation.objects.filter(jobcenter=self.jobcenter_b).update(updated_at=at(2026, 3, 5))
+        response = self.get(self.director, stale_months=6)
+        dash = response.context["dash"]
+        self.assertEqual(dash.stale_jobcenters, [self.jobcenter_b])
+        self.assertContains(response, "Jobcenters without any update for 6 months or longer")
+        self.assertContains(response, "1 of 2 jobcenters")
         months_since_spring = (timezone.localdate() - date(2026, 3, 5)).days // 31 + 2
         dash = self.get(self.director, stale_months=months_since_spring).context["dash"]
-        self.assertEqual(dash.stale, [])
+        self.assertEqual(dash.stale_jobcenters, [])
 
     def test_stale_default_comes_from_settings(self):
         with self.settings(KJC_STALE_MONTHS=7):
@@ -167,8 +171,8 @@ class DashboardContentTests(DashboardTestCase):
         self.assertEqual(factor_row.b.counts[Status.IN_PROGRESS], 1)
         self.assertAlmostEqual(factor_row.delta_share, 50.0)
         rows = {r.label: r for r in dash.compare_jobcenters}
-        self.assertEqual(rows["Jobcenter A"].delta_done, 1)
-        self.assertEqual(rows["Jobcenter B"].delta_done, 0)
+        self.assertAlmostEqual(rows["Jobcenter A"].delta_share, 100 / 3)
+        self.assertEqual(rows["Jobcenter B"].delta_share, 0)
 
     def test_bad_values_get_a_message_and_defaults(self):
         for params in (
@@ -212,7 +216,7 @@ class DashboardContentTests(DashboardTestCase):
         self.assertIn(".xlsx", response["Content-Disposition"])
         book = load_workbook(io.BytesIO(response.content))
         self.assertEqual(len(book.worksheets), 7)
-        overview, notes, stale, changes, trend, by_factor, by_jobcenter = book.worksheets
+        overview, notes, _stale, changes, trend, by_factor, by_jobcenter = book.worksheets
         self.assertEqual(sum(row[1].value for row in overview.iter_rows(min_row=2)), 6)
         self.assertEqual(notes.max_row, 3)
         self.assertEqual(by_jobcenter.max_row, 3)
@@ -234,15 +238,18 @@ class DashboardQueryCountTests(DashboardTestCase):
             change(rows[0], cls.coordinator, at(2026, 5, 1), status=Status.PLANNED)
             Implementation.objects.filter(pk=rows[1].pk).update(internal_note="intern")
 
+    # session, user, group names (the auth backend's demo-account check, reused for the
+    # roles); factors with themes (compare rows, trend select); the data version; Stichtage,
+    # jobcenters with their latest update, changes count, changes, their predecessors;
+    # then the tables computed once per data version: headline, internal notes, trend,
+    # compare A and B (one grouped statement each, per factor and per jobcenter at once);
+    # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
+    # the accounts 2FA gate asks user.is_verified() on signed-in pages).
+    QUERIES = 16
+
     def test_dashboard_query_count(self):
         self.login(self.director)
-        # session, user, group names (the auth backend's demo-account check, reused for
-        # the roles); Stichtage, jobcenters, factors, headline, internal notes, stale
-        # list, stale count, changes count, changes, their predecessors, trend, compare A
-        # and B (one grouped query each, per factor and per jobcenter at once)
-        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
-        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(self.QUERIES):
             response = self.client.get(URL, {"since": "2026-01-01"})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(response.context["dash"].jobcenters), 2 + self.extra_jobcenters)
@@ -250,25 +257,24 @@ class DashboardQueryCountTests(DashboardTestCase):
     def test_dashboard_as_of_query_count(self):
         self.login(self.staff_a)
         # as above, with the headline from the history instead of the rows
-        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
-        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(self.QUERIES):
             self.client.get(URL, {"as_of": "2026-04-01"})
 
     def test_dashboard_without_changes_query_count(self):
         self.login(self.director)
         # as above: the predecessors are asked for even when no entry has one
-        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
-        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(self.QUERIES):
             response = self.client.get(URL, {"since": timezone.localdate().isoformat()})
         self.assertEqual(response.context["dash"].changes, [])
 
+    def test_dashboard_of_one_factor_query_count(self):
+        self.login(self.director)
+        with self.assertNumQueries(self.QUERIES):
+            self.client.get(URL, {"trend_of": "t1"})
+
     def test_xlsx_query_count(self):
         self.login(self.coordinator)
-        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
-        # the accounts 2FA gate asks user.is_verified() on signed-in pages).
-        with self.assertNumQueries(17):  # the same queries as the page
+        with self.assertNumQueries(self.QUERIES):  # the same queries as the page
             self.client.get(XLSX_URL)
 
 
@@ -276,110 +282,87 @@ class DashboardQueryCountAt100Tests(DashboardQueryCountTests):
     extra_jobcenters = 98
 
 
-class DashboardRowFilterTests(DashboardTestCase):
-    """The row filters (stale_rows, note_rows, change_rows) write what the template loops
-    they replaced wrote, in German and English, with markup and line breaks in the data."""
+class DashboardTrendAndCompareTests(DashboardTestCase):
+    def test_trend_of_one_factor_or_theme(self):
+        response = self.get(self.director, trend_of=f"f{self.f1.number}", trend_months=3)
+        self.assertEqual(response.status_code, 200)
+        trend = response.context["dash"].trend
+        self.assertEqual(trend[-1].summary.total, 2)  # factor 1 of A and B
+        self.assertEqual(trend[-1].summary.done, 1)
+        self.assertContains(response, f"Trend of {self.f1.number}. {self.f1.title}")
+        self.assertContains(response, f'<option value="f{self.f1.number}" selected>')
+        theme = self.f1.theme
+        dash = self.get(self.director, trend_of=f"t{theme.number}").context["dash"]
+        expected = Implementation.objects.filter(factor__theme=theme).count()
+        self.assertEqual(dash.trend[-1].summary.total, expected)
 
-    LOOPS = {
-        "stale_rows": (
-            "stale",
-            "{% for i in rows %}\n"
-            "      <tr><td>{{ i.jobcenter_name }}</td><td>{{ i.factor_number }}. "
-            "{{ i.factor_title }}</td>\n"
-            "      <td>{{ i.status|status }}</td>\n"
-            '      <td>{{ i.updated_at|date:"SHORT_DATE_FORMAT" }}</td></tr>\n'
-            "    {% endfor %}",
-        ),
-        "note_rows": (
-            "internal_notes",
-            "{% for i in rows %}\n"
-            "      <tr><td>{{ i.jobcenter_name }}</td><td>{{ i.factor_number }}. "
-            "{{ i.factor_title }}</td>\n"
-            "      <td>{{ i.status|status }}</td>\n"
-            "      <td>{{ i.internal_note|linebreaksbr }}</td></tr>\n"
-            "    {% endfor %}",
-        ),
-        "trend_rows": (
-            "trend_rows",
-            "{% for at, counts, total in rows %}\n"
-            '      <tr><th scope="row">{{ at|date:"SHORT_DATE_FORMAT" }}</th>{% for n in counts %}'
-            '<td class="num">{{ n }}</td>{% endfor %}<td class="num">{{ total }}</td></tr>\n'
-            "    {% endfor %}",
-        ),
-        "change_rows": (
-            "changes",
-            "{% for change in rows %}\n"
-            "      <tr>\n"
-            '        <td>{{ change.when|date:"SHORT_DATETIME_FORMAT" }}</td>\n'
-            '        <td>{{ change.user_name|default:"–" }}</td>\n'
-            "        <td>{{ change.jobcenter }}</td>\n"
-            "        <td>{{ change.factor_number }}</td>\n"
-            '        <td>{% if change.created %}{% translate "created" %}: {% endif %}\n'
-            '          <ul class="diff">{% for label, old, new in change.fields %}<li><strong>'
-            "{{ label }}</strong>: {{ old }} → {{ new }}</li>{% empty %}<li>"
-            '{% translate "no visible change" %}</li>{% endfor %}</ul>\n'
-            "        </td>\n"
-            "      </tr>\n"
-            "    {% endfor %}",
-        ),
-    }
+    def test_unknown_trend_subject_is_a_message(self):
+        response = self.get(self.director, trend_of="f999")
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, 'role="alert"', status_code=400)
+        self.assertEqual(response.context["dash"].trend[-1].summary.total, 6)
 
-    CHART_LOOP = (
-        "{% for bar in chart.bars %}\n"
-        "        <g>\n"
-        "          {% for status, y, h, n in bar.segments %}"
-        '<rect class="seg-{{ status }}" x="{{ bar.x|stringformat:\'s\' }}" '
-        "y=\"{{ y|stringformat:'s' }}\" width=\"{{ chart.bar_width|stringformat:'s' }}\" "
-        "height=\"{{ h|stringformat:'s' }}\"></rect>{% endfor %}\n"
-        '          <text class="tick" x="{{ bar.x|stringformat:\'s\' }}" '
-        'y="{{ chart.label_y }}">{{ bar.label }}</text>\n'
-        "        </g>\n"
-        "      {% endfor %}"
-    )
+    def test_a_dash_in_the_comparison_is_explained(self):
+        # Before any history existed there is nothing applicable to compare.
+        response = self.get(self.director, a="2020-01-01")
+        self.assertContains(response, 'aria-describedby="compare-dash-note"')
+        self.assertContains(response, 'id="compare-dash-note"')
+        self.assertIsNone(response.context["dash"].compare_factors[0].a.done_share)
 
-    def test_trend_bars_write_what_the_loop_wrote(self):
-        self.login(self.director)
-        for language in ("de", "en"):
-            response = self.client.get(
-                URL, {"trend_months": 24}, headers={"accept-language": language}
-            )
-            chart = response.context["chart"]
-            self.assertTrue(any(bar.segments for bar in chart["bars"]))
-            with translation.override(language):
-                expected = Template(self.CHART_LOOP).render(Context({"chart": chart}))
-                ours = Template("{% load reports_tags %}{{ chart|trend_bars }}").render(
-                    Context({"chart": chart})
-                )
-            self.assertEqual(ours, expected, language)
-
-    def test_filters_write_what_the_loops_wrote(self):
-        Implementation.objects.filter(pk=self.a1.pk).update(
-            internal_note='Zeile 1\r\n<b>"Markup"</b> & mehr\nZeile 3'
+    def test_the_page_and_the_xlsx_show_the_same_comparison(self):
+        params = {"a": "2026-03-01", "b": "2026-05-01"}
+        page = self.get(self.director, **params)
+        book = load_workbook(io.BytesIO(self.get(self.director, XLSX_URL, **params).content))
+        tables = re.findall(
+            r"<table aria-describedby=\"compare-dash-note\">(.*?)</table>",
+            page.content.decode(),
+            re.S,
         )
-        change(self.b1, self.staff_b, at(2026, 5, 2), target_date=date(2026, 12, 1), progress=45)
-        self.jobcenter_b.name = "Jobcenter <B> & Co"
-        self.jobcenter_b.save()
-        for language in ("de", "en"):
-            self.login(self.director)
-            response = self.client.get(
-                URL,
-                {"since": "2026-01-01", "stale_months": 1},
-                headers={"accept-language": language},
-            )
-            dash = response.context["dash"]
-            # A change without visible fields and one by nobody, as the history can hold.
-            dash.changes[0].fields = []
-            dash.changes[1].user_name = ""
-            self.assertTrue(any(c.created for c in dash.changes))
-            self.assertTrue(dash.stale and dash.internal_notes)
-            with translation.override(language):
-                for name, (attribute, loop) in self.LOOPS.items():
-                    rows = getattr(dash, attribute)
-                    expected = Template("{% load i18n reports_tags %}" + loop).render(
-                        Context({"rows": rows})
-                    )
-                    ours = Template(f"{{% load reports_tags %}}{{{{ rows|{name} }}}}").render(
-                        Context({"rows": rows})
-                    )
-                    self.assertEqual(ours, expected, (language, name))
-                    self.assertIn("<tr>", ours)
+        sheets = book.worksheets[-2:]
+        self.assertEqual(len(tables), 2)
+        for table, sheet in zip(tables, sheets, strict=True):
+            headers = [html.unescape(h) for h in re.findall(r'<th scope="col">(.*?)</th>', table)]
+            self.assertEqual(headers, [c.value for c in sheet[1]])
+            self.assertIn("Change (percentage points)", headers)
+            html_rows = [
+                [
+                    html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                    for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+                ]
+                for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)
+            ]
+            xlsx_rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+            self.assertEqual(len(html_rows), len(xlsx_rows))
+            for shown, stored in zip(html_rows, xlsx_rows, strict=True):
+                label, done_a, share_a, done_b, share_b, delta = stored
+                as_share = lambda v: "–" if v is None else f"{v * 100:.1f} %"  # noqa: E731
+                self.assertEqual(
+                    shown,
+                    [
+                        label,
+                        str(done_a),
+                        as_share(share_a),
+                        str(done_b),
+                        as_share(share_b),
+                        "–" if delta is None else f"{delta:.1f}",
+                    ],
+                )
+        self.assertTrue(any(row[5].value for row in sheets[0].iter_rows(min_row=2)))
+
+    def test_the_tables_are_computed_once_per_data_version(self):
+        self.login(self.director)
+        self.client.get(URL, {"since": "2026-01-01"}, headers=EN)
+        # session, user, group names, factors, data version, Stichtage, jobcenters, and
+        # the names of the users in "what changed" (not part of the data version)
+        with self.assertNumQueries(8):
+            response = self.client.get(URL, headers=EN, query_params={"since": "2026-01-01"})
+        self.assertEqual(response.context["dash"].headline.done, 1)
+        self.staff_a.first_name, self.staff_a.last_name = "Anna", "Beispiel"
+        self.staff_a.save()
+        response = self.client.get(URL, headers=EN, query_params={"since": "2026-01-01"})
+        self.assertContains(response, "Anna Beispiel")
+        # A change is visible on the next request.
+        Implementation.objects.filter(pk=self.b1.pk).update(status=Status.DONE, progress=100)
+        response = self.client.get(URL, headers=EN)
+        self.assertEqual(response.context["dash"].headline.done, 2)
+        self.assertContains(response, "NOTE-OF-B")

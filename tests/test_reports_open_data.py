@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
 from django.test import TestCase
@@ -211,6 +211,15 @@ class DownloadFormatTests(OpenDataTestCase):
         before = json.loads(self.client.get(API_MATRIX, {"stichtag": "2026-01-01"}).content)
         self.assertEqual(before["data"], [])
 
+    def test_unknown_progress_is_empty_not_zero(self):
+        payload = json.loads(self.client.get(json_url("matrix")).content)
+        unknown = [r for r in payload["data"] if r["status"] == Status.NOT_REPORTED]
+        self.assertTrue(unknown)
+        self.assertEqual({r["progress"] for r in unknown}, {None})
+        rows = csv.DictReader(io.StringIO(self.client.get(csv_url("matrix")).content.decode()))
+        unknown = [r for r in rows if r["status"] == Status.NOT_REPORTED]
+        self.assertEqual({r["progress"] for r in unknown}, {""})
+
     def test_matrix_api_pages_through_every_row_once(self):
         everything = json.loads(self.client.get(json_url("matrix")).content)["data"]
         with mock.patch("reports.api.MATRIX_PAGE_SIZE", 4):
@@ -353,24 +362,41 @@ class LeakTests(OpenDataTestCase):
         self.assertGreater(count, 30)
 
 
+class StandTests(OpenDataTestCase):
+    def test_the_stand_is_the_latest_released_change(self):
+        Implementation.objects.update(updated_at=datetime(2026, 2, 3, 10, tzinfo=UTC))
+        Implementation.objects.filter(pk=Implementation.objects.first().pk).update(
+            updated_at=datetime(2026, 3, 4, 10, tzinfo=UTC)
+        )
+        response = self.client.get(reverse("reports:open_data"), headers={"accept-language": "en"})
+        self.assertEqual(response.context["stand"], Implementation.objects.latest_change())
+        self.assertContains(response, "Data as of")
+        payload = json.loads(self.client.get(json_url("matrix")).content)
+        self.assertEqual(payload["meta"]["stand"], "2026-03-04T11:00:00+01:00")
+
+
 class QueryCountTests(OpenDataTestCase):
     def test_page(self):
-        # data version, Stichtage, first matrix row (example), factors, jobcenters
-        with self.assertNumQueries(5):
+        # data version, Stichtage, first matrix row (example), factors, jobcenters, the
+        # Stand (latest released change: one definition with the start page; 6 since then)
+        with self.assertNumQueries(6):
             self.client.get(PAGE)
 
     def test_matrix_downloads(self):
         for url in (csv_url("matrix"), excel_url("matrix"), json_url("matrix"), API_MATRIX):
-            with self.assertNumQueries(2):  # data version, matrix rows
+            # data version, matrix rows (as of the Stichtag); a JSON download's meta also
+            # names the Stand (latest released change: one query, 3 since then)
+            stand = 1 if url == json_url("matrix") else 0
+            with self.assertNumQueries(2 + stand):
                 self.client.get(url, {"faktor": 1})
-            with self.assertNumQueries(2):  # data version, matrix rows as of the Stichtag
+            with self.assertNumQueries(2 + stand):
                 self.client.get(url, {"stichtag": "2026-03-31"})
 
     def test_aggregate_downloads(self):
         for dataset in ("faktoren", "jobcenter", "handlungsfelder"):
             with self.assertNumQueries(3):  # data version, grouped counts, factors/jc/themes
                 self.client.get(csv_url(dataset))
-            with self.assertNumQueries(3):  # the same from the history
+            with self.assertNumQueries(4):  # the same from the history, and the Stand
                 self.client.get(json_url(dataset), {"stichtag": "2026-03-31"})
 
     def test_aggregates_api(self):
