@@ -88,6 +88,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only for the matrix table (public/matrix.py): the one public loop over every
+        # factor × jobcenter cell.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+    },
 ]
 
 DATABASES = {

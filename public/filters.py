@@ -1,4 +1,5 @@
-"""Filters of the public lists (django-filter) and of the matrix."""
+"""Filters of the public lists (django-filter) and of the matrix, rendered by
+templates/includes/filter_form.html through Django's form templates."""
 
 import django_filters
 from django import forms
@@ -7,17 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
 from jobcenters.models import District, Implementation, Status
-from jobcenters.rendering import renderer
 
 SEARCH_MAX_LENGTH = 100
-
-
-class RenderedInPython(forms.Form):
-    """The filter forms' widgets written by jobcenters.rendering (Django's own markup,
-    byte for byte, without a template render per <option>): the public pages with a
-    filter must render in a few milliseconds."""
-
-    default_renderer = renderer
 
 
 def regierungsbezirk_choices():
@@ -59,7 +51,6 @@ class FactorFilter(django_filters.FilterSet):
     class Meta:
         model = Factor
         fields = []
-        form = RenderedInPython
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -89,7 +80,6 @@ class DistrictFilter(django_filters.FilterSet):
     class Meta:
         model = District
         fields = []
-        form = RenderedInPython
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,7 +87,7 @@ class DistrictFilter(django_filters.FilterSet):
         self.filters["regierungsbezirk"].extra["choices"] = regierungsbezirk_choices()
 
 
-class MatrixFilterForm(RenderedInPython):
+class MatrixFilterForm(forms.Form):
     theme = forms.ModelChoiceField(
         label=_("Theme"),
         queryset=Theme.objects.order_by("order", "number"),

@@ -3,8 +3,6 @@
 Nothing here reads `internal_note` or `updated_by`: the public pages never select them.
 """
 
-from typing import NamedTuple
-
 from django.db.models import Count, Exists, Max, Q
 
 from factors.models import Factor, Theme
@@ -88,108 +86,62 @@ def total_summary(summaries):
     return total
 
 
-class PublicJobcenter(NamedTuple):
-    pk: int
-    name: str
+# The one projection of an implementation on the public pages. Reading instances
+# through `.only(*PUBLIC_IMPLEMENTATION_FIELDS)` is what guarantees that
+# `internal_note` and `updated_by` never leave the database for a public page
+# (tests/test_public_privacy.py checks the SQL).
+PUBLIC_IMPLEMENTATION_FIELDS = (
+    "id",
+    "jobcenter_id",
+    "factor_id",
+    "status",
+    "progress",
+    "not_applicable_reason",
+    "public_note",
+    "evidence_url",
+    "target_date",
+    "updated_at",
+    "is_demo",
+)
 
-
-class PublicDistrict(NamedTuple):
-    """What the public tables and maps show of a district (and its jobcenter or None)."""
-
-    ags: str
-    name: str
-    kind: str
-    regierungsbezirk: str
-    model: str
-    jobcenter: PublicJobcenter | None
+DISTRICT_FIELDS = ("ags", "name", "kind", "regierungsbezirk", "model")
 
 
 def public_districts(queryset):
-    """PublicDistrict tuples for a District queryset, in its order – one query.
-
-    Tuples rather than two model instances per district: the map and the tables need
-    seven columns, and there are ~430 districts nationwide.
-    """
-    return [
-        PublicDistrict(
-            ags, name, kind, rb, model, PublicJobcenter(pk, jc) if pk is not None else None
+    """Districts of `queryset` in its order, each with its jobcenter (or none) – one query."""
+    return list(
+        queryset.select_related("jobcenter").only(
+            *DISTRICT_FIELDS, "jobcenter__id", "jobcenter__name", "jobcenter__district_id"
         )
-        for ags, name, kind, rb, model, pk, jc in queryset.values_list(
-            "ags", "name", "kind", "regierungsbezirk", "model", "jobcenter__pk", "jobcenter__name"
-        )
-    ]
-
-
-class PublicFactor(NamedTuple):
-    """What the factor list shows of a factor (annotated with catalogue_provisional)."""
-
-    pk: int
-    number: int
-    title: str
-    theme_name: str
-    addressee: str
-    catalogue_provisional: bool
+    )
 
 
 def public_factors(queryset):
-    """PublicFactor tuples for a Factor queryset annotated with catalogue_provisional."""
-    return [
-        PublicFactor(*row)
-        for row in queryset.values_list(
-            "pk", "number", "title", "theme__name", "addressee", "catalogue_provisional"
+    """Factors of `queryset` (annotated with catalogue_provisional) with their theme."""
+    return list(
+        queryset.select_related("theme").only(
+            "id", "number", "title", "addressee", "theme__id", "theme__number", "theme__name"
         )
-    ]
-
-
-class PublicTheme(NamedTuple):
-    pk: int
-    number: int
-    name: str
-
-    def __str__(self):  # as Theme.__str__
-        return f"{self.number}. {self.name}"
-
-
-class PublicEntry(NamedTuple):
-    """The public fields of one implementation, with its factor and theme."""
-
-    status: str
-    progress: int
-    not_applicable_reason: str
-    public_note: str
-    evidence_url: str
-    target_date: object  # date or None
-    updated_at: object  # aware datetime
-    is_demo: bool
-    factor_number: int
-    factor_title: str
-    theme: PublicTheme
+    )
 
 
 def jobcenter_entries(jobcenter):
-    """The jobcenter's implementations in catalogue order as PublicEntry tuples – one
-    query, never the internal fields (a model instance per row, factor and theme costs
-    twice as much)."""
-    rows = (
+    """The jobcenter's implementations in catalogue order, with factor and theme – one
+    query, through the public projection."""
+    return list(
         Implementation.objects.filter(jobcenter=jobcenter)
-        .order_by("factor__theme__order", "factor__theme__number", "factor__number")
-        .values_list(
-            *PublicEntry._fields[:-3],
+        .select_related("factor__theme")
+        .only(
+            *PUBLIC_IMPLEMENTATION_FIELDS,
+            "factor__id",
             "factor__number",
             "factor__title",
-            "factor__theme_id",
+            "factor__theme__id",
             "factor__theme__number",
             "factor__theme__name",
         )
+        .order_by("factor__theme__order", "factor__theme__number", "factor__number")
     )
-    themes = {}
-    entries = []
-    for *fields, theme_id, theme_number, theme_name in rows:
-        theme = themes.get(theme_id)
-        if theme is None:
-            theme = themes[theme_id] = PublicTheme(theme_id, theme_number, theme_name)
-        entries.append(PublicEntry(*fields, theme))
-    return entries
 
 
 def districts_with_jobcenters():
@@ -198,7 +150,7 @@ def districts_with_jobcenters():
 
 
 def jobcenter_of(district):
-    """The district's jobcenter (select_related cache or PublicDistrict), or None."""
+    """The district's jobcenter (from select_related), or None."""
     try:
         return district.jobcenter
     except Jobcenter.DoesNotExist:

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
-from django.utils.formats import get_format, number_format
+from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.csrf import csrf_exempt
@@ -11,12 +12,12 @@ from django.views.decorators.http import require_POST
 from factors.models import Factor
 from jobcenters.models import District, Implementation, Jobcenter, OperatingModel, Status
 
-from . import rows as table_rows
 from . import svg
 from .filters import DistrictFilter, FactorFilter, MatrixFilterForm
 from .freshness import data_state, public_page, static_page
-from .matrix import build_matrix
+from .matrix import build_matrix, render_table
 from .queries import (
+    PUBLIC_IMPLEMENTATION_FIELDS,
     STATUS_ORDER,
     PublicSummary,
     districts_with_jobcenters,
@@ -30,31 +31,17 @@ from .queries import (
     unverified_exists,
 )
 
-# The columns the public pages read from an implementation; never the internal ones.
-PUBLIC_IMPLEMENTATION_FIELDS = [
-    "pk",
-    "jobcenter_id",
-    "factor_id",
-    "status",
-    "progress",
-    "not_applicable_reason",
-    "public_note",
-    "evidence_url",
-    "target_date",
-    "updated_at",
-    "is_demo",
-]
-
 
 def percent(value):
     """'42,5 %' in German, '42.5 %' in English; an en dash when there is no value."""
     if value is None:
         return "–"
-    if settings.USE_THOUSAND_SEPARATOR:
-        return f"{number_format(round(value, 1), 1)}\u00a0%"
-    # What number_format gives without grouping, at a fraction of its cost (tables
-    # show one share per jobcenter).
-    return f"{round(value, 1):.1f}".replace(".", get_format("DECIMAL_SEPARATOR")) + "\u00a0%"
+    return f"{number_format(round(value, 1), 1)}\u00a0%"
+
+
+def reported_of(summary):
+    """'14 of 16': how many of a group's entries have a status other than not reported."""
+    return _("%(reported)s of %(total)s") % {"reported": summary.reported, "total": summary.total}
 
 
 def sort_value(share):
@@ -63,16 +50,17 @@ def sort_value(share):
 
 
 def status_legend():
-    return [
-        {"status": status, "label": status.label, "fill": svg.STATUS_FILLS[status]}
-        for status in STATUS_ORDER
-    ]
+    """Legend of a status map: each status with its fill class (icon and text in the template)."""
+    return [{"status": status, "fill": f"fill-{status.value}"} for status in STATUS_ORDER]
 
 
 def share_legend():
     steps = [
-        {"fill": fill, "label": _("%(low)s to under %(high)s %%") % {"low": low, "high": high}}
-        for fill, (low, high) in zip(svg.SHARE_FILLS, svg.SHARE_STEPS, strict=True)
+        {
+            "fill": f"fill-share-{step}",
+            "label": _("%(low)s to under %(high)s %%") % {"low": low, "high": high},
+        }
+        for step, (low, high) in enumerate(svg.SHARE_STEPS)
     ]
     low, high = svg.SHARE_STEPS[-1]
     steps[-1]["label"] = _("%(low)s to %(high)s %%") % {"low": low, "high": high}
@@ -84,9 +72,8 @@ def _joint_label(district):
 
 
 def _map_regions(districts, describe):
-    """One region per shape; `describe(district, jobcenter)` gives (fill, label) of a KJC."""
+    """One region per shape; `describe(district, jobcenter)` gives (fill class, label) of a KJC."""
     by_ags = {d.ags: d for d in districts}
-    jobcenter_href = table_rows.url_maker("public:jobcenter_detail")
     regions = []
     for shape in svg.map_geometry().shapes:
         district = by_ags.get(shape.ags)
@@ -94,12 +81,12 @@ def _map_regions(districts, describe):
         region = {"shape": shape, "href": None}
         if jobcenter is not None:
             region["fill"], region["label"] = describe(district, jobcenter)
-            region["href"] = jobcenter_href(district.ags)
+            region["href"] = reverse("public:jobcenter_detail", args=[district.ags])
         elif district is not None and district.model == OperatingModel.JOINT:
-            region["fill"], region["label"] = svg.JOINT_FILL, _joint_label(district)
+            region["fill"], region["label"] = "fill-joint", _joint_label(district)
             region["joint"] = True
         else:
-            region["fill"] = svg.NO_DATA_FILL
+            region["fill"] = "fill-none"
             region["label"] = _("%(name)s (%(kind)s): no data") % {
                 "name": shape.name,
                 "kind": shape.kind,
@@ -109,12 +96,11 @@ def _map_regions(districts, describe):
 
 
 def _map(map_id, title, regions, legend):
-    geometry = svg.map_geometry()
     return {
         "id": map_id,
         "title": title,
-        "view_box": geometry.view_box,
-        "regions_html": svg.map_regions(regions),
+        "view_box": svg.map_geometry().view_box,
+        "regions": regions,
         "legend": legend,
         "has_joint": any(r.get("joint") for r in regions),
     }
@@ -142,6 +128,7 @@ def home(request):
                 "district": district,
                 "jobcenter": jobcenter,
                 "summary": summary,
+                "reported": reported_of(summary),
                 "share": percent(summary.done_share),
                 "sort_share": sort_value(summary.done_share),
             }
@@ -152,12 +139,12 @@ def home(request):
         row = shares[district.ags]
         share = row["summary"].done_share
         if share is None or not row["summary"].reported:
-            return svg.NO_DATA_FILL, _("%(name)s: no report yet") % {"name": district.name}
+            return "fill-none", _("%(name)s: no report yet") % {"name": district.name}
         label = _("%(name)s: %(share)s implemented") % {
             "name": district.name,
             "share": row["share"],
         }
-        return svg.SHARE_FILLS[int(svg.share_class(share))], label
+        return f"fill-share-{svg.share_class(share)}", label
 
     total = total_summary(by_jobcenter.values())
     figures = [
@@ -179,7 +166,7 @@ def home(request):
                 "theme": theme,
                 "summary": summary,
                 "share": percent(summary.done_share),
-                "bar": svg.share_bar(summary.done_share),
+                "bar_width": svg.share_width(summary.done_share),
             }
         )
     return render(
@@ -191,7 +178,7 @@ def home(request):
             "done_share": percent(total.done_share),
             "figures": figures,
             "theme_rows": theme_rows,
-            "share_rows": table_rows.share_rows(rows),
+            "share_rows": rows,
             "map": _map(
                 "map-home",
                 _("Map of Hesse: share of implemented factors per district"),
@@ -217,7 +204,7 @@ def factor_list(request):
     )
     factors = public_factors(factor_filter.qs)  # query: the factors with their theme
     # query: status counts per factor, of every factor (at most 35 × 12 rows at any
-    # size): cheaper to build than one restricted to the listed factors' ids.
+    # size); the rows of factors that are filtered out are simply not shown.
     summaries = summaries_by(Implementation.objects.all(), "factor_id", latest=False)
     rows = []
     for factor in factors:
@@ -226,7 +213,9 @@ def factor_list(request):
             {
                 "factor": factor,
                 "summary": summary,
-                "bar": svg.status_bar(summary.ordered_counts),
+                "coverage": _("%(reported)s of %(total)s have reported")
+                % {"reported": summary.reported, "total": summary.total},
+                "segments": svg.status_segments(summary.ordered_counts),
                 "counts": [(s, n) for s, n in summary.ordered_counts if n],
                 "share": percent(summary.done_share),
             }
@@ -239,7 +228,6 @@ def factor_list(request):
             "latest": state.latest,
             "filter": factor_filter,
             "rows": rows,
-            "table_rows": table_rows.factor_list_rows(rows),
             "provisional": any(f.catalogue_provisional for f in factors),
             "demo": any(row["summary"].demo for row in rows),
         },
@@ -271,31 +259,29 @@ def factor_detail(request, number):
     def describe(district, jobcenter):
         impl = by_ags.get(district.ags)
         if impl is None:
-            return svg.NO_DATA_FILL, _("%(name)s: no data") % {"name": district.name}
+            return "fill-none", _("%(name)s: no data") % {"name": district.name}
         label = _("%(name)s: %(status)s") % {
             "name": district.name,
             "status": Status(impl.status).label,
         }
-        return svg.STATUS_FILLS[impl.status], label
+        return f"fill-{impl.status}", label
 
     summary = PublicSummary()
     for row in rows:
         summary.add(row["impl"].status, 1)
         summary.demo += row["impl"].is_demo
     done = [row for row in rows if row["impl"].status == Status.DONE]
-    done_items = table_rows.done_list_items(done)
     return render(
         request,
         "public/factor_detail.html",
         {
             "latest": state.latest,
             "factor": factor,
-            "jobcenter_rows": table_rows.factor_jobcenter_rows(rows),
+            "rows": rows,
             "done_rows": done,
-            "done_items": done_items,
             "summary": summary,
             "counts": [(s, n) for s, n in summary.ordered_counts if n],
-            "bar": svg.status_bar(summary.ordered_counts),
+            "segments": svg.status_segments(summary.ordered_counts),
             "map": _map(
                 "map-factor",
                 _("Map of Hesse: status of factor %(number)s per district")
@@ -332,9 +318,10 @@ def jobcenter_list(request):
                 "district": district,
                 "jobcenter": jobcenter,
                 "summary": summary,
+                "reported": reported_of(summary),
                 "share": percent(summary.done_share),
                 "sort_share": sort_value(summary.done_share),
-                "bar": svg.share_bar(summary.done_share),
+                "bar_width": svg.share_width(summary.done_share),
             }
         )
     return render(
@@ -343,7 +330,7 @@ def jobcenter_list(request):
         {
             "latest": total_summary(summaries.values()).latest,
             "filter": district_filter,
-            "rows": table_rows.jobcenter_list_rows(rows),
+            "rows": rows,
             "count": len(rows),
             "joint": joint,
             "demo": any(row["summary"].demo for row in rows),
@@ -363,7 +350,7 @@ def jobcenter_detail(request, ags):
     implementations = jobcenter_entries(jobcenter)  # query 5
     groups = []
     for impl in implementations:
-        theme = impl.theme
+        theme = impl.factor.theme
         if not groups or groups[-1]["theme"].pk != theme.pk:
             groups.append({"theme": theme, "items": [], "summary": PublicSummary()})
         groups[-1]["items"].append(impl)
@@ -371,13 +358,9 @@ def jobcenter_detail(request, ags):
     total = PublicSummary()
     for group in groups:
         group["share"] = percent(group["summary"].done_share)
-        group["bar"] = svg.share_bar(group["summary"].done_share)
+        group["bar_width"] = svg.share_width(group["summary"].done_share)
         for status, n in group["summary"].counts.items():
             total.add(status, n)
-    bodies = table_rows.jobcenter_factor_rows([group["items"] for group in groups])
-    for group, rows in zip(groups, bodies, strict=True):
-        group["rows"] = rows
-    theme_rows, theme_sections = table_rows.jobcenter_theme_tables(groups)
     latest = max((i.updated_at for i in implementations), default=None)
     return render(
         request,
@@ -386,12 +369,10 @@ def jobcenter_detail(request, ags):
             "jobcenter": jobcenter,
             "district": jobcenter.district,
             "groups": groups,
-            "theme_rows": theme_rows,
-            "theme_sections": theme_sections,
             "total": total,
             "share": percent(total.done_share),
             "counts": [(s, n) for s, n in total.ordered_counts if n],
-            "bar": svg.status_bar(total.ordered_counts),
+            "segments": svg.status_segments(total.ordered_counts),
             "latest": latest,
             "provisional": jobcenter.catalogue_provisional,
             "demo": any(i.is_demo for i in implementations),
@@ -415,7 +396,8 @@ def matrix(request):
             "latest": state.latest,
             "form": form,
             "table": table,
-            "legend": status_legend(),
+            "table_html": render_table(table),
+            "statuses": STATUS_ORDER,
             "provisional": table.provisional,
             "demo": table.demo,
         },
@@ -433,14 +415,10 @@ def set_language(request):
 
 @static_page
 def method(request):
-    definitions = [
-        {"status": status, "label": status.label, "definition": status.definition}
-        for status in STATUS_ORDER
-    ]
     return render(
         request,
         "public/method.html",
-        {"definitions": definitions, "stale_months": settings.KJC_STALE_MONTHS},
+        {"statuses": STATUS_ORDER, "stale_months": settings.KJC_STALE_MONTHS},
     )
 
 

@@ -13,12 +13,12 @@ from functools import cache
 
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
 from jobcenters.models import STATUS_VALUES, Implementation, Jobcenter, Status, StatusSummary
-from public.rows import html_join
 
 from . import history
 
@@ -295,7 +295,8 @@ def field_rows(columns):
 @cache
 def _field_rows(columns, language):
     # Code constants: built once per process and language (`language` is the active one).
-    return html_join(
+    return format_html_join(
+        "",
         '<tr><th scope="row"><code>{}</code></th><td>{}</td></tr>',
         ((c.key, c.description) for c in columns),
     )
@@ -319,7 +320,8 @@ def matrix_download_items(param, items):
     urls = download_urls("matrix")
     csv_url, excel_url, json_url = urls["csv"], urls["excel"], urls["json"]
     excel_label = gettext("CSV for Excel")
-    return html_join(
+    return format_html_join(
+        "",
         "\n      <li>{}:\n"
         '        <a href="{}?{}={}" download>CSV</a>,\n'
         '        <a href="{}?{}={}" download>{}</a>,\n'

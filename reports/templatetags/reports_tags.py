@@ -7,13 +7,13 @@ from django.template.defaultfilters import floatformat, linebreaksbr
 from django.utils import timezone
 from django.utils.formats import get_format, localize
 from django.utils.functional import Promise
+from django.utils.html import conditional_escape as cell
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from jobcenters.models import Status
 from kjc.dates import date_writer
-from public.rows import cell
 
 register = template.Library()
 

@@ -1,0 +1,87 @@
+"""The public pages write their markup in templates: forms with a real action, unknown
+progress as "–", the status palette as CSS classes, and no HTML in public/*.py."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.test import TestCase
+from django.urls import reverse
+
+from jobcenters.models import STATUS_ORDER
+
+from .test_public_pages import PublicDataMixin
+
+PUBLIC_APP = Path(settings.BASE_DIR) / "public"
+MARKUP = re.compile(r"<(table|tr|td|th|ul|ol|li|span|form|svg|rect|path|a)[\s>]")
+
+
+class FilterFormActionTests(PublicDataMixin, TestCase):
+    """Issue 11 item 5: action="" is not valid HTML; each filter form names its page."""
+
+    def test_every_filter_form_has_its_own_page_as_action(self):
+        for name in ("public:factor_list", "public:jobcenter_list", "public:matrix"):
+            with self.subTest(name):
+                url = reverse(name)
+                html = self.client.get(url, {"q": "x"}).content.decode()
+                forms = re.findall(r'<form class="filters"[^>]*>', html)
+                self.assertEqual(len(forms), 1)
+                self.assertIn(f'action="{url}"', forms[0])
+                self.assertNotIn('action=""', html)
+
+    def test_filter_fields_render_through_django_form_templates(self):
+        html = self.client.get(reverse("public:factor_list")).content.decode()
+        self.assertIn('<select name="theme" id="id_theme">', html)
+        self.assertIn('<input type="text" name="q" maxlength="100"', html)
+
+
+class UnknownIsNotZeroTests(PublicDataMixin, TestCase):
+    """Issue 13 item 3: "not reported" and "not applicable" show "–", never "0 %"."""
+
+    def test_factor_page(self):
+        html = self.client.get(reverse("public:factor_detail", args=[3])).content.decode()
+        # Offenbach has not reported factor 3: a dash, not 0 %.
+        row = re.search(r"Kreis Offenbach</a></th>.*?</tr>", html, re.S).group(0)
+        self.assertIn("nicht gemeldet", row)
+        self.assertNotIn("0\u00a0%", row)
+        self.assertIn("–<span class=\"visually-hidden\"> kein Fortschritt gemeldet</span>", row)
+        # Fulda has not started: a real 0 %.
+        row = re.search(r"Landkreis Fulda</a></th>.*?</tr>", html, re.S).group(0)
+        self.assertIn("0\u00a0%", row)
+
+    def test_jobcenter_page(self):
+        html = self.client.get(reverse("public:jobcenter_detail", args=["06438"])).content.decode()
+        row = re.search(r"2\. <span lang=\"de\">Kitaplätze.*?</tr>", html, re.S).group(0)
+        self.assertIn("nicht zutreffend", row)
+        self.assertNotIn("0\u00a0%", row)
+
+
+class PaletteTests(PublicDataMixin, TestCase):
+    """Issue 13 item 1: maps and bars fill through the status classes of site.css."""
+
+    def test_factor_map_and_bars_use_status_classes_not_colours(self):
+        html = self.client.get(reverse("public:factor_detail", args=[1])).content.decode()
+        self.assertIn('class="map-region fill-umgesetzt"', html)
+        self.assertIn('<rect class="fill-in_umsetzung"', html)
+        self.assertNotRegex(html, r'(fill|stroke)="#')
+        # The legend shows icon and text for every status, in STATUS_ORDER.
+        legend = html[html.index('<figcaption id="map-factor-caption">') :]
+        positions = [legend.index(f"{s.icon}</span> {s.label}") for s in STATUS_ORDER]
+        self.assertEqual(positions, sorted(positions))
+
+    def test_home_map_uses_the_share_scale(self):
+        html = self.client.get(reverse("public:home")).content.decode()
+        self.assertRegex(html, r'class="map-region fill-share-[0-4]"')
+        css = (Path(settings.BASE_DIR) / "static" / "css" / "site.css").read_text()
+        for step in range(5):
+            self.assertIn(f".fill-share-{step} {{ fill: var(--share-{step}); }}", css)
+        for status in STATUS_ORDER:
+            self.assertIn(f".fill-{status.value} {{ fill: var(--status-{status.value}); }}", css)
+
+
+class NoMarkupInPythonTests(TestCase):
+    def test_public_python_writes_no_markup(self):
+        for path in PUBLIC_APP.rglob("*.py"):
+            with self.subTest(path.name):
+                self.assertIsNone(MARKUP.search(path.read_text()), path)
+        self.assertFalse((PUBLIC_APP / "rows.py").exists())
