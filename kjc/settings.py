@@ -135,6 +135,8 @@ LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
+# English dates in ISO / day-month order (kjc/formats/en/formats.py), never US.
+FORMAT_MODULE_PATH = ["kjc.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True

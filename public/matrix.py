@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from factors.models import Factor
 from jobcenters.models import Implementation, Jobcenter, Status
 
-from .queries import unverified_exists
+from .queries import CATALOGUE_FIELDS, CatalogueState, DemoState, catalogue_counts
 
 
 @dataclass
@@ -21,14 +21,12 @@ class MatrixTable:
     columns: list = field(default_factory=list)  # {"name", "href"} per jobcenter
     # {"number", "title", "href", "cells": [status value or None per column]} per factor
     rows: list = field(default_factory=list)
-    provisional: bool = False
-    demo: bool = False
+    catalogue: CatalogueState = field(default_factory=CatalogueState)
+    demo: DemoState = field(default_factory=DemoState)
 
 
 def build_matrix(*, theme=None, regierungsbezirk=None):
-    factors = Factor.objects.in_catalogue_order().annotate(
-        catalogue_provisional=unverified_exists()
-    )
+    factors = Factor.objects.in_catalogue_order().annotate(**catalogue_counts())
     jobcenters = Jobcenter.objects.order_by("district__ags")
     implementations = Implementation.objects.order_by()
     if theme is not None:
@@ -39,18 +37,18 @@ def build_matrix(*, theme=None, regierungsbezirk=None):
         implementations = implementations.filter(
             jobcenter__district__regierungsbezirk=regierungsbezirk
         )
-    # query: factors (with the provisional flag)
-    factors = list(factors.values_list("pk", "number", "title", "catalogue_provisional"))
+    # query: factors (with the catalogue counts)
+    factors = list(factors.values_list("pk", "number", "title", *CATALOGUE_FIELDS))
     # query: jobcenters with their district
     jobcenters = list(jobcenters.values_list("pk", "district__ags", "district__name"))
     status_of = {}
-    demo = False
+    demo = 0
     # query: one narrow row per cell
     for jobcenter_id, factor_id, status, is_demo in implementations.values_list(
         "jobcenter_id", "factor_id", "status", "is_demo"
     ):
         status_of[factor_id, jobcenter_id] = status
-        demo = demo or is_demo
+        demo += is_demo
 
     jobcenter_ids = [pk for pk, _ags, _name in jobcenters]
     return MatrixTable(
@@ -66,10 +64,10 @@ def build_matrix(*, theme=None, regierungsbezirk=None):
                 # The status value of each cell, None where the row is missing.
                 "cells": [status_of.get((pk, jc_id)) for jc_id in jobcenter_ids],
             }
-            for pk, number, title, _provisional in factors
+            for pk, number, title, *_catalogue in factors
         ],
-        provisional=bool(factors) and factors[0][3],
-        demo=demo,
+        catalogue=CatalogueState(*factors[0][3:]) if factors else CatalogueState(),
+        demo=DemoState(demo, len(status_of)),
     )
 
 

@@ -3,8 +3,11 @@
 Nothing here reads `internal_note` or `updated_by`: the public pages never select them.
 """
 
-from django.db.models import Count, Exists, Max, Q
+from dataclasses import dataclass
 
+from django.db.models import Count, Func, Max, Q, Subquery
+
+from factors.catalogue import PLACEHOLDER_SOURCE
 from factors.models import Factor, Theme
 from jobcenters.models import (
     STATUS_ORDER,
@@ -117,7 +120,7 @@ def public_districts(queryset):
 
 
 def public_factors(queryset):
-    """Factors of `queryset` (annotated with catalogue_provisional) with their theme."""
+    """Factors of `queryset` (annotated with catalogue_counts()) with their theme."""
     return list(
         queryset.select_related("theme").only(
             "id", "number", "title", "addressee", "theme__id", "theme__number", "theme__name"
@@ -157,15 +160,65 @@ def jobcenter_of(district):
         return None
 
 
-def themes_with_provisional_flag():
-    """Themes in catalogue order; each carries `catalogue_provisional` (one query)."""
-    return list(
-        Theme.objects.order_by("order", "number").annotate(
-            catalogue_provisional=Exists(Factor.objects.filter(verified=False))
-        )
+def themes_with_catalogue_state():
+    """Themes in catalogue order, each annotated with catalogue_counts() (one query)."""
+    return list(Theme.objects.order_by("order", "number").annotate(**catalogue_counts()))
+
+
+def _factor_count(condition):
+    return Subquery(
+        Factor.objects.filter(condition)
+        .order_by()
+        .annotate(n=Func("pk", function="COUNT"))
+        .values("n")
     )
 
 
-def unverified_exists():
-    """An expression: True while any factor of the catalogue is unverified."""
-    return Exists(Factor.objects.filter(verified=False))
+def catalogue_counts():
+    """Annotations for any query a page makes anyway: the number of factors in the
+    catalogue, of placeholders still without their wording, and of factors whose wording
+    is not yet checked against the official document (scalar subqueries, no query of
+    their own). CatalogueState reads them back."""
+    return {
+        "catalogue_total": _factor_count(Q()),
+        "catalogue_placeholders": _factor_count(Q(source=PLACEHOLDER_SOURCE)),
+        "catalogue_unverified": _factor_count(Q(verified=False)),
+    }
+
+
+CATALOGUE_FIELDS = tuple(catalogue_counts())
+
+
+@dataclass(frozen=True)
+class CatalogueState:
+    """What the provisional-catalogue notice says (includes/notices.html)."""
+
+    total: int = 0
+    placeholders: int = 0
+    unverified: int = 0
+
+    @classmethod
+    def of(cls, annotated):
+        """From an instance annotated with catalogue_counts(), or None for an empty page."""
+        if annotated is None:
+            return cls()
+        return cls(*(getattr(annotated, name) or 0 for name in CATALOGUE_FIELDS))
+
+    @property
+    def provisional(self):
+        return self.unverified > 0
+
+    @property
+    def verified(self):
+        return self.total - self.unverified
+
+
+@dataclass(frozen=True)
+class DemoState:
+    """What the demo-data notice says: demo entries among the entries a page shows."""
+
+    demo: int = 0
+    total: int = 0
+
+    def __bool__(self):
+        return self.demo > 0

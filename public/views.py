@@ -19,16 +19,18 @@ from .matrix import build_matrix, render_table
 from .queries import (
     PUBLIC_IMPLEMENTATION_FIELDS,
     STATUS_ORDER,
+    CatalogueState,
+    DemoState,
     PublicSummary,
+    catalogue_counts,
     districts_with_jobcenters,
     jobcenter_entries,
     jobcenter_of,
     public_districts,
     public_factors,
     summaries_by,
-    themes_with_provisional_flag,
+    themes_with_catalogue_state,
     total_summary,
-    unverified_exists,
 )
 
 
@@ -112,7 +114,7 @@ def home(request):
     districts = districts_with_jobcenters()  # query 4
     # query 5 (the page shows no per-jobcenter dates: "As of" comes from the data state)
     by_jobcenter = summaries_by(Implementation.objects.all(), "jobcenter_id", latest=False)
-    themes = themes_with_provisional_flag()  # query 6
+    themes = themes_with_catalogue_state()  # query 6
     by_theme = summaries_by(
         Implementation.objects.all(), "factor__theme_id", latest=False
     )  # query 7
@@ -185,8 +187,8 @@ def home(request):
                 _map_regions(districts, describe),
                 share_legend(),
             ),
-            "provisional": bool(themes) and themes[0].catalogue_provisional,
-            "demo": total.demo > 0,
+            "catalogue": CatalogueState.of(themes[0] if themes else None),
+            "demo": DemoState(total.demo, total.total),
             "jobcenter_count": len(rows),
         },
     )
@@ -198,9 +200,7 @@ def factor_list(request):
     # One more query only with a theme filter: validating the chosen theme.
     factor_filter = FactorFilter(
         request.GET or None,
-        queryset=Factor.objects.in_catalogue_order().annotate(
-            catalogue_provisional=unverified_exists()
-        ),
+        queryset=Factor.objects.in_catalogue_order().annotate(**catalogue_counts()),
     )
     factors = public_factors(factor_filter.qs)  # query: the factors with their theme
     # query: status counts per factor, of every factor (at most 35 × 12 rows at any
@@ -228,8 +228,10 @@ def factor_list(request):
             "latest": state.latest,
             "filter": factor_filter,
             "rows": rows,
-            "provisional": any(f.catalogue_provisional for f in factors),
-            "demo": any(row["summary"].demo for row in rows),
+            "catalogue": CatalogueState.of(factors[0] if factors else None),
+            "demo": DemoState(
+                sum(row["summary"].demo for row in rows), sum(row["summary"].total for row in rows)
+            ),
         },
     )
 
@@ -238,7 +240,7 @@ def factor_list(request):
 def factor_detail(request, number):
     state = data_state(request)  # query 1: the data version (shared with the conditional GET)
     factor = get_object_or_404(
-        Factor.objects.select_related("theme").annotate(catalogue_provisional=unverified_exists()),
+        Factor.objects.select_related("theme").annotate(**catalogue_counts()),
         number=number,
     )  # query 4
     districts = districts_with_jobcenters()  # query 5
@@ -289,8 +291,8 @@ def factor_detail(request, number):
                 _map_regions(districts, describe),
                 status_legend(),
             ),
-            "provisional": factor.catalogue_provisional,
-            "demo": summary.demo > 0,
+            "catalogue": CatalogueState.of(factor),
+            "demo": DemoState(summary.demo, summary.total),
         },
     )
 
@@ -333,7 +335,9 @@ def jobcenter_list(request):
             "rows": rows,
             "count": len(rows),
             "joint": joint,
-            "demo": any(row["summary"].demo for row in rows),
+            "demo": DemoState(
+                sum(row["summary"].demo for row in rows), sum(row["summary"].total for row in rows)
+            ),
         },
     )
 
@@ -342,9 +346,7 @@ def jobcenter_list(request):
 def jobcenter_detail(request, ags):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
     jobcenter = get_object_or_404(
-        Jobcenter.objects.select_related("district").annotate(
-            catalogue_provisional=unverified_exists()
-        ),
+        Jobcenter.objects.select_related("district").annotate(**catalogue_counts()),
         district__ags=ags,
     )  # query 4
     implementations = jobcenter_entries(jobcenter)  # query 5
@@ -374,8 +376,8 @@ def jobcenter_detail(request, ags):
             "counts": [(s, n) for s, n in total.ordered_counts if n],
             "segments": svg.status_segments(total.ordered_counts),
             "latest": latest,
-            "provisional": jobcenter.catalogue_provisional,
-            "demo": any(i.is_demo for i in implementations),
+            "catalogue": CatalogueState.of(jobcenter),
+            "demo": DemoState(sum(i.is_demo for i in implementations), len(implementations)),
         },
     )
 
@@ -398,7 +400,7 @@ def matrix(request):
             "table": table,
             "table_html": render_table(table),
             "statuses": STATUS_ORDER,
-            "provisional": table.provisional,
+            "catalogue": table.catalogue,
             "demo": table.demo,
         },
     )

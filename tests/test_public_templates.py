@@ -44,7 +44,7 @@ class UnknownIsNotZeroTests(PublicDataMixin, TestCase):
         row = re.search(r"Kreis Offenbach</a></th>.*?</tr>", html, re.S).group(0)
         self.assertIn("nicht gemeldet", row)
         self.assertNotIn("0\u00a0%", row)
-        self.assertIn("–<span class=\"visually-hidden\"> kein Fortschritt gemeldet</span>", row)
+        self.assertIn('–<span class="visually-hidden"> kein Fortschritt gemeldet</span>', row)
         # Fulda has not started: a real 0 %.
         row = re.search(r"Landkreis Fulda</a></th>.*?</tr>", html, re.S).group(0)
         self.assertIn("0\u00a0%", row)
@@ -85,3 +85,89 @@ class NoMarkupInPythonTests(TestCase):
             with self.subTest(path.name):
                 self.assertIsNone(MARKUP.search(path.read_text()), path)
         self.assertFalse((PUBLIC_APP / "rows.py").exists())
+
+
+class EnglishDateTests(PublicDataMixin, TestCase):
+    """Issue 13 item 12: English dates in ISO / British order, never US month/day."""
+
+    def test_english_pages_write_iso_dates(self):
+        self.client.cookies["django_language"] = "en"
+        html = self.client.get(reverse("public:factor_detail", args=[1])).content.decode()
+        self.assertIn('lang="en"', html)
+        self.assertIn("As of: 2026-11-24", html)
+        self.assertIn("2027-03-31", html)  # Wiesbaden's target date
+        self.assertNotIn("03/31/2027", html)
+        self.assertNotIn("11/24/2026", html)
+
+    def test_format_module_in_every_format(self):
+        import datetime as dt
+
+        from django.utils import translation
+        from django.utils.formats import date_format
+
+        day = dt.date(2026, 12, 2)
+        with translation.override("en"):
+            self.assertEqual(date_format(day, "SHORT_DATE_FORMAT"), "2026-12-02")
+            self.assertEqual(date_format(day, "DATE_FORMAT"), "2 December 2026")
+        with translation.override("de"):
+            self.assertEqual(date_format(day, "SHORT_DATE_FORMAT"), "02.12.2026")
+
+
+class NoticeCountTests(PublicDataMixin, TestCase):
+    """Issue 13 item 2: the banners say exact counts, not "some"."""
+
+    def notices(self, name, *args):
+        """Each notice's text, tags replaced by a space (the full and the short form)."""
+        html = self.client.get(reverse(name, args=args)).content.decode()
+        found = re.findall(r'<p class="notice[^"]*" role="note">(.*?)</p>', html, re.S)
+        return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", n)).strip() for n in found]
+
+    def test_catalogue_counts(self):
+        from factors.catalogue import PLACEHOLDER_SOURCE
+        from factors.models import Factor
+
+        Factor.objects.filter(number=1).update(source=PLACEHOLDER_SOURCE)
+        for name, args in [
+            ("public:home", ()),
+            ("public:factor_list", ()),
+            ("public:factor_detail", (2,)),
+            ("public:jobcenter_detail", ("06438",)),
+            ("public:matrix", ()),
+        ]:
+            with self.subTest(name):
+                self.assertIn(
+                    "Vorläufiger Katalog : 1 von 3 Faktoren noch ohne Wortlaut;"
+                    " 1 von 3 mit dem Dokument abgeglichen."
+                    " 1 von 3 ohne Wortlaut",
+                    self.notices(name, *args),
+                )
+        Factor.objects.update(verified=False)
+        self.assertIn("keiner mit dem Dokument abgeglichen.", self.notices("public:home")[0])
+        Factor.objects.update(source="")
+        self.assertEqual(
+            self.notices("public:home")[0],
+            "Vorläufiger Katalog : 3 von 3 Faktoren noch nicht mit dem Dokument abgeglichen.",
+        )
+        Factor.objects.update(verified=True)
+        self.assertEqual(self.notices("public:home"), [])
+
+    def test_demo_counts(self):
+        from jobcenters.models import Implementation
+
+        Implementation.objects.update(is_demo=True)
+        Implementation.objects.filter(factor__number=3).update(is_demo=False)
+        demo = [n for n in self.notices("public:home") if n.startswith("Demodaten")]
+        self.assertEqual(
+            demo,
+            [
+                "Demodaten : 6 von 9 Einträgen sind erfundene Beispiele, "
+                "keine echten Meldungen der Jobcenter."
+            ],
+        )
+        demo = [n for n in self.notices("public:matrix") if n.startswith("Demodaten")]
+        self.assertTrue(demo[0].startswith("Demodaten : 6 von 9 Einträgen"))
+        demo = [n for n in self.notices("public:factor_detail", 1) if n.startswith("Demodaten")]
+        self.assertTrue(demo[0].startswith("Demodaten : 3 von 3 Einträgen"))
+        self.assertEqual(
+            [n for n in self.notices("public:factor_detail", 3) if n.startswith("Demo")], []
+        )
