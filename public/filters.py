@@ -12,6 +12,11 @@ from jobcenters.models import District, Implementation, Status
 SEARCH_MAX_LENGTH = 100
 
 
+class FilterForm(forms.Form):
+    """A public filter form; templates/includes/filter_form.html writes it (label, widget
+    through Django's widget templates, help text per field)."""
+
+
 def regierungsbezirk_choices():
     """The Regierungsbezirke that have a jobcenter, as choices (one query)."""
     names = (
@@ -51,6 +56,7 @@ class FactorFilter(django_filters.FilterSet):
     class Meta:
         model = Factor
         fields = []
+        form = FilterForm
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -80,6 +86,7 @@ class DistrictFilter(django_filters.FilterSet):
     class Meta:
         model = District
         fields = []
+        form = FilterForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,14 +94,14 @@ class DistrictFilter(django_filters.FilterSet):
         self.filters["regierungsbezirk"].extra["choices"] = regierungsbezirk_choices()
 
 
-class MatrixFilterForm(forms.Form):
+class MatrixFilterForm(FilterForm):
     theme = forms.ModelChoiceField(
-        label=_("Theme"),
+        label=_("Show the factors of"),
         queryset=Theme.objects.order_by("order", "number"),
         required=False,
         empty_label=_("All themes"),
     )
-    regierungsbezirk = forms.ChoiceField(label=_("Regierungsbezirk"), required=False)
+    regierungsbezirk = forms.ChoiceField(label=_("Show the jobcenters in"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

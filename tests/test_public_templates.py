@@ -171,3 +171,43 @@ class NoticeCountTests(PublicDataMixin, TestCase):
         self.assertEqual(
             [n for n in self.notices("public:factor_detail", 3) if n.startswith("Demo")], []
         )
+
+
+class LayoutTests(PublicDataMixin, TestCase):
+    """Issue 13 items 10, 11, 13 and 15: what the markup promises the stylesheet."""
+
+    def test_matrix_is_compact_with_labels_on_demand(self):
+        html = self.client.get(reverse("public:matrix")).content.decode()
+        self.assertIn('<input type="checkbox" id="matrix-labels">', html)
+        self.assertIn('<label for="matrix-labels">Statusnamen in den Zellen zeigen</label>', html)
+        self.assertIn('<label for="id_theme">Faktoren zeigen aus</label>', html)
+        self.assertIn('<p class="scroll-hint"', html)
+        css = (Path(settings.BASE_DIR) / "static" / "css" / "site.css").read_text()
+        self.assertIn("#matrix-labels:checked) .matrix .st-label", css)
+
+    def test_wide_tables_reflow_into_labelled_rows(self):
+        for name, args in [
+            ("public:factor_list", ()),
+            ("public:factor_detail", (1,)),
+            ("public:jobcenter_list", ()),
+            ("public:jobcenter_detail", ("06438",)),
+        ]:
+            with self.subTest(name):
+                html = self.client.get(reverse(name, args=args)).content.decode()
+                self.assertRegex(html, r'<table class="[^"]*reflow')
+                self.assertRegex(html, r'<td[^>]* data-label="(Status|Umgesetzt)')
+
+    def test_print_profile_has_a_button_date_and_address(self):
+        html = self.client.get(reverse("public:jobcenter_detail", args=["06438"])).content.decode()
+        self.assertIn('class="button print-button" data-print hidden>Profil drucken</button>', html)
+        self.assertRegex(
+            html,
+            r'<p class="print-only">Gedruckt am <span data-print-date>\d\d\.\d\d\.\d{4}</span>'
+            r" von http://testserver/jobcenter/06438/</p>",
+        )
+
+    def test_one_button_style(self):
+        html = self.client.get(reverse("public:factor_list")).content.decode()
+        self.assertIn('<button type="submit" class="button">Filter anwenden</button>', html)
+        css = (Path(settings.BASE_DIR) / "static" / "css" / "site.css").read_text()
+        self.assertEqual(css.count('.button, main button[type="submit"] {'), 1)
