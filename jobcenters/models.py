@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
-from django.db import models, router
+from django.db import connections, models, router
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property

@@ -100,6 +100,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only for the matrix table (public/matrix.py): the one public loop over every
+        # factor × jobcenter cell.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+    },
 ]
 
 DATABASES = {
@@ -142,6 +149,8 @@ LOGIN_URL = "accounts:login"
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
+# English dates in ISO / day-month order (kjc/formats/en/formats.py), never US.
+FORMAT_MODULE_PATH = ["kjc.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True

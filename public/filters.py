@@ -1,4 +1,5 @@
-"""Filters of the public lists (django-filter) and of the matrix."""
+"""Filters of the public lists (django-filter) and of the matrix, rendered by
+templates/includes/filter_form.html through Django's form templates."""
 
 import django_filters
 from django import forms
@@ -7,17 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
 from jobcenters.models import District, Implementation, Status
-from jobcenters.rendering import renderer
 
 SEARCH_MAX_LENGTH = 100
 
 
-class RenderedInPython(forms.Form):
-    """The filter forms' widgets written by jobcenters.rendering (Django's own markup,
-    byte for byte, without a template render per <option>): the public pages with a
-    filter must render in a few milliseconds."""
-
-    default_renderer = renderer
+class FilterForm(forms.Form):
+    """A public filter form; templates/includes/filter_form.html writes it (label, widget
+    through Django's widget templates, help text per field)."""
 
 
 def regierungsbezirk_choices():
@@ -59,7 +56,7 @@ class FactorFilter(django_filters.FilterSet):
     class Meta:
         model = Factor
         fields = []
-        form = RenderedInPython
+        form = FilterForm
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -89,7 +86,7 @@ class DistrictFilter(django_filters.FilterSet):
     class Meta:
         model = District
         fields = []
-        form = RenderedInPython
+        form = FilterForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,14 +94,14 @@ class DistrictFilter(django_filters.FilterSet):
         self.filters["regierungsbezirk"].extra["choices"] = regierungsbezirk_choices()
 
 
-class MatrixFilterForm(RenderedInPython):
+class MatrixFilterForm(FilterForm):
     theme = forms.ModelChoiceField(
-        label=_("Theme"),
+        label=_("Show the factors of"),
         queryset=Theme.objects.order_by("order", "number"),
         required=False,
         empty_label=_("All themes"),
     )
-    regierungsbezirk = forms.ChoiceField(label=_("Regierungsbezirk"), required=False)
+    regierungsbezirk = forms.ChoiceField(label=_("Show the jobcenters in"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

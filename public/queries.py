@@ -3,10 +3,11 @@
 Nothing here reads `internal_note` or `updated_by`: the public pages never select them.
 """
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
-from django.db.models import Exists
+from django.db.models import Func, Q, Subquery
 
+from factors.catalogue import PLACEHOLDER_SOURCE
 from factors.models import Factor, Theme
 from jobcenters.models import (  # STATUS_ORDER: public.views imports it from here
     STATUS_ORDER,  # noqa: F401
@@ -38,108 +39,62 @@ def total_summary(summaries):
     return total
 
 
-class PublicJobcenter(NamedTuple):
-    pk: int
-    name: str
+# The one projection of an implementation on the public pages. Reading instances
+# through `.only(*PUBLIC_IMPLEMENTATION_FIELDS)` is what guarantees that
+# `internal_note` and `updated_by` never leave the database for a public page
+# (tests/test_public_privacy.py checks the SQL).
+PUBLIC_IMPLEMENTATION_FIELDS = (
+    "id",
+    "jobcenter_id",
+    "factor_id",
+    "status",
+    "progress",
+    "not_applicable_reason",
+    "public_note",
+    "evidence_url",
+    "target_date",
+    "updated_at",
+    "is_demo",
+)
 
-
-class PublicDistrict(NamedTuple):
-    """What the public tables and maps show of a district (and its jobcenter or None)."""
-
-    ags: str
-    name: str
-    kind: str
-    regierungsbezirk: str
-    model: str
-    jobcenter: PublicJobcenter | None
+DISTRICT_FIELDS = ("ags", "name", "kind", "regierungsbezirk", "model")
 
 
 def public_districts(queryset):
-    """PublicDistrict tuples for a District queryset, in its order – one query.
-
-    Tuples rather than two model instances per district: the map and the tables need
-    seven columns, and there are ~430 districts nationwide.
-    """
-    return [
-        PublicDistrict(
-            ags, name, kind, rb, model, PublicJobcenter(pk, jc) if pk is not None else None
+    """Districts of `queryset` in its order, each with its jobcenter (or none) – one query."""
+    return list(
+        queryset.select_related("jobcenter").only(
+            *DISTRICT_FIELDS, "jobcenter__id", "jobcenter__name", "jobcenter__district_id"
         )
-        for ags, name, kind, rb, model, pk, jc in queryset.values_list(
-            "ags", "name", "kind", "regierungsbezirk", "model", "jobcenter__pk", "jobcenter__name"
-        )
-    ]
-
-
-class PublicFactor(NamedTuple):
-    """What the factor list shows of a factor (annotated with catalogue_provisional)."""
-
-    pk: int
-    number: int
-    title: str
-    theme_name: str
-    addressee: str
-    catalogue_provisional: bool
+    )
 
 
 def public_factors(queryset):
-    """PublicFactor tuples for a Factor queryset annotated with catalogue_provisional."""
-    return [
-        PublicFactor(*row)
-        for row in queryset.values_list(
-            "pk", "number", "title", "theme__name", "addressee", "catalogue_provisional"
+    """Factors of `queryset` (annotated with catalogue_counts()) with their theme."""
+    return list(
+        queryset.select_related("theme").only(
+            "id", "number", "title", "addressee", "theme__id", "theme__number", "theme__name"
         )
-    ]
-
-
-class PublicTheme(NamedTuple):
-    pk: int
-    number: int
-    name: str
-
-    def __str__(self):  # as Theme.__str__
-        return f"{self.number}. {self.name}"
-
-
-class PublicEntry(NamedTuple):
-    """The public fields of one implementation, with its factor and theme."""
-
-    status: str
-    progress: int
-    not_applicable_reason: str
-    public_note: str
-    evidence_url: str
-    target_date: object  # date or None
-    updated_at: object  # aware datetime
-    is_demo: bool
-    factor_number: int
-    factor_title: str
-    theme: PublicTheme
+    )
 
 
 def jobcenter_entries(jobcenter):
-    """The jobcenter's implementations in catalogue order as PublicEntry tuples – one
-    query, never the internal fields (a model instance per row, factor and theme costs
-    twice as much)."""
-    rows = (
+    """The jobcenter's implementations in catalogue order, with factor and theme – one
+    query, through the public projection."""
+    return list(
         Implementation.objects.filter(jobcenter=jobcenter)
-        .order_by("factor__theme__order", "factor__theme__number", "factor__number")
-        .values_list(
-            *PublicEntry._fields[:-3],
+        .select_related("factor__theme")
+        .only(
+            *PUBLIC_IMPLEMENTATION_FIELDS,
+            "factor__id",
             "factor__number",
             "factor__title",
-            "factor__theme_id",
+            "factor__theme__id",
             "factor__theme__number",
             "factor__theme__name",
         )
+        .order_by("factor__theme__order", "factor__theme__number", "factor__number")
     )
-    themes = {}
-    entries = []
-    for *fields, theme_id, theme_number, theme_name in rows:
-        theme = themes.get(theme_id)
-        if theme is None:
-            theme = themes[theme_id] = PublicTheme(theme_id, theme_number, theme_name)
-        entries.append(PublicEntry(*fields, theme))
-    return entries
 
 
 def districts_with_jobcenters():
@@ -148,22 +103,72 @@ def districts_with_jobcenters():
 
 
 def jobcenter_of(district):
-    """The district's jobcenter (select_related cache or PublicDistrict), or None."""
+    """The district's jobcenter (from select_related), or None."""
     try:
         return district.jobcenter
     except Jobcenter.DoesNotExist:
         return None
 
 
-def themes_with_provisional_flag():
-    """Themes in catalogue order; each carries `catalogue_provisional` (one query)."""
-    return list(
-        Theme.objects.order_by("order", "number").annotate(
-            catalogue_provisional=Exists(Factor.objects.filter(verified=False))
-        )
+def themes_with_catalogue_state():
+    """Themes in catalogue order, each annotated with catalogue_counts() (one query)."""
+    return list(Theme.objects.order_by("order", "number").annotate(**catalogue_counts()))
+
+
+def _factor_count(condition):
+    return Subquery(
+        Factor.objects.filter(condition)
+        .order_by()
+        .annotate(n=Func("pk", function="COUNT"))
+        .values("n")
     )
 
 
-def unverified_exists():
-    """An expression: True while any factor of the catalogue is unverified."""
-    return Exists(Factor.objects.filter(verified=False))
+def catalogue_counts():
+    """Annotations for any query a page makes anyway: the number of factors in the
+    catalogue, of placeholders still without their wording, and of factors whose wording
+    is not yet checked against the official document (scalar subqueries, no query of
+    their own). CatalogueState reads them back."""
+    return {
+        "catalogue_total": _factor_count(Q()),
+        "catalogue_placeholders": _factor_count(Q(source=PLACEHOLDER_SOURCE)),
+        "catalogue_unverified": _factor_count(Q(verified=False)),
+    }
+
+
+CATALOGUE_FIELDS = tuple(catalogue_counts())
+
+
+@dataclass(frozen=True)
+class CatalogueState:
+    """What the provisional-catalogue notice says (includes/notices.html)."""
+
+    total: int = 0
+    placeholders: int = 0
+    unverified: int = 0
+
+    @classmethod
+    def of(cls, annotated):
+        """From an instance annotated with catalogue_counts(), or None for an empty page."""
+        if annotated is None:
+            return cls()
+        return cls(*(getattr(annotated, name) or 0 for name in CATALOGUE_FIELDS))
+
+    @property
+    def provisional(self):
+        return self.unverified > 0
+
+    @property
+    def verified(self):
+        return self.total - self.unverified
+
+
+@dataclass(frozen=True)
+class DemoState:
+    """What the demo-data notice says: demo entries among the entries a page shows."""
+
+    demo: int = 0
+    total: int = 0
+
+    def __bool__(self):
+        return self.demo > 0

@@ -1,4 +1,7 @@
-"""Server-side SVG: the map of Hessen and small status bars.
+"""Geometry of the server-drawn SVG: the map of Hessen and small status bars.
+
+The templates (includes/map.html, status_bar.html, share_bar.html) write the markup;
+colours come from the status and share custom properties in static/css/site.css.
 
 The district shapes come from the BKG VG5000 extract in `jobcenters/data/`. They are
 projected once per process (equirectangular, x scaled by cos of the mean latitude,
@@ -12,8 +15,6 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
 
 GEOJSON = Path(settings.BASE_DIR) / "jobcenters" / "data" / "hessen-kreise.geojson"
 MAP_WIDTH = 400
@@ -26,11 +27,6 @@ class DistrictShape:
     name: str
     kind: str  # "Landkreis" or "Kreisfreie Stadt", as in the data file
     path: str  # SVG path data in map coordinates
-
-    @property
-    def path_html(self):
-        """The path escaped for an attribute: escaped once per process, not per request."""
-        return _escaped(self.path)
 
 
 @dataclass(frozen=True)
@@ -99,41 +95,8 @@ def map_geometry(path=GEOJSON):
     return MapGeometry(width=MAP_WIDTH, height=height, shapes=tuple(shapes))
 
 
-@cache
-def _escaped(text):
-    return mark_safe(escape(text))  # noqa: S308 - escaped just now
-
-
-_REGION_LINK = (
-    '<a href="{}" aria-label="{}" class="map-link"><title>{}</title>'
-    '<path d="{}" fill="{}" stroke="#1b1b1b" stroke-width=".6"/></a>\n    '
-)
-_REGION_PLAIN = (
-    '<path d="{}" fill="{}" stroke="#1b1b1b" stroke-width=".6"><title>{}</title></path>\n    '
-)
-
-
-def map_regions(regions):
-    """The district shapes of includes/map.html, a link for each jobcenter's district."""
-    return mark_safe(  # noqa: S308 - each piece comes from format_html
-        "".join(
-            format_html(
-                _REGION_LINK,
-                r["href"],
-                r["label"],
-                r["label"],
-                r["shape"].path_html,
-                r["fill"],
-            )
-            if r["href"]
-            else format_html(_REGION_PLAIN, r["shape"].path_html, r["fill"], r["label"])
-            for r in regions
-        )
-    )
-
-
 def share_class(share):
-    """One of five steps of the sequential scale for a share 0–100 (None: no data)."""
+    """One of five steps of the sequential share scale for a share 0–100 (None: no data)."""
     if share is None:
         return "none"
     return str(min(int(share // 20), 4))
@@ -141,74 +104,23 @@ def share_class(share):
 
 SHARE_STEPS = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 100)]
 
-# Sequential (ColorBrewer GnBu): lighter means less implemented, also in greyscale.
-SHARE_FILLS = ["#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac"]
-NO_DATA_FILL = "#ffffff"
-JOINT_FILL = "url(#map-hatch-ge)"
-NOT_APPLICABLE_FILL = "url(#map-hatch-na)"
 
-# The status of one factor on the map, on the same scale (done is darkest).
-STATUS_FILLS = {
-    "umgesetzt": SHARE_FILLS[4],
-    "in_umsetzung": SHARE_FILLS[3],
-    "geplant": SHARE_FILLS[2],
-    "nicht_begonnen": SHARE_FILLS[1],
-    "nicht_gemeldet": NO_DATA_FILL,
-    "nicht_zutreffend": NOT_APPLICABLE_FILL,
-}
-
-# Segments of the stacked status bars (plain colours: bars repeat, patterns need ids).
-BAR_FILLS = {
-    "umgesetzt": "#0868ac",
-    "in_umsetzung": "#43a2ca",
-    "geplant": "#7bccc4",
-    "nicht_begonnen": "#bae4bc",
-    "nicht_gemeldet": "#f2f2f2",
-    "nicht_zutreffend": "#8c8c8c",
-}
-
-
-BAR_OUTLINE = (
-    '<rect x=".25" y=".25" width="99.5" height="9.5" fill="none" '
-    'stroke="#505050" stroke-width=".5"/>'
-)
-
-
-_BAR_OPEN = (
-    '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
-    'aria-hidden="true" focusable="false">'
-)
-_EMPTY_STATUS_BAR = mark_safe(
-    f'{_BAR_OPEN}<rect x=".25" y=".25" width="99.5" height="9.5" '
-    f'fill="{NO_DATA_FILL}" stroke="#505050" stroke-width=".5"/></svg>'
-)
-
-
-# Bars hold only numbers formatted here and the constant fills above, so they are
-# built as plain strings: a page draws one per factor or jobcenter.
-def status_bar(counts):
-    """A stacked bar of [(status, n)] as inline SVG; decorative, the counts are shown as text."""
+def status_segments(counts):
+    """The segments of a stacked status bar (includes/status_bar.html) for [(status, n)]:
+    dicts with the status value, x and width in a 100-wide box; [] when all counts are 0."""
     total = sum(n for _, n in counts)
-    if not total:
-        return _EMPTY_STATUS_BAR
+    segments = []
     x = 0.0
-    rects = []
     for status, n in counts:
         if not n:
             continue
         width = 100 * n / total
-        rects.append(
-            f'<rect x="{x:.2f}" width="{width:.2f}" height="10" fill="{BAR_FILLS[status]}"/>'
-        )
+        segments.append({"status": status, "x": f"{x:.2f}", "width": f"{width:.2f}"})
         x += width
-    return mark_safe(f"{_BAR_OPEN}{''.join(rects)}{BAR_OUTLINE}</svg>")  # noqa: S308
+    return segments
 
 
-def share_bar(share):
-    """A single bar for a share 0–100 (None: empty); decorative, the value is shown as text."""
+def share_width(share):
+    """The filled width of a share bar (includes/share_bar.html), 0–100, as text."""
     width = 0 if share is None else max(0.0, min(100.0, share))
-    return mark_safe(  # noqa: S308 - a number and constants
-        f'{_BAR_OPEN}<rect width="100" height="10" fill="#f2f2f2"/>'
-        f'<rect width="{width:.2f}" height="10" fill="{SHARE_FILLS[4]}"/>'
-        f"{BAR_OUTLINE}</svg>"
-    )
+    return f"{width:.2f}"

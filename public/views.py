@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
-from django.utils.formats import get_format, number_format
+from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.csrf import csrf_exempt
@@ -12,49 +13,37 @@ from factors.models import Factor
 from jobcenters.models import District, Implementation, Jobcenter, OperatingModel, Status
 from pagecache.decorators import data_state, public_page, static_page
 
-from . import rows as table_rows
 from . import svg
 from .filters import DistrictFilter, FactorFilter, MatrixFilterForm
-from .matrix import build_matrix
+from .matrix import build_matrix, render_table
 from .queries import (
+    PUBLIC_IMPLEMENTATION_FIELDS,
     STATUS_ORDER,
+    CatalogueState,
+    DemoState,
     PublicSummary,
+    catalogue_counts,
     districts_with_jobcenters,
     jobcenter_entries,
     jobcenter_of,
     public_districts,
     public_factors,
     summaries_by,
-    themes_with_provisional_flag,
+    themes_with_catalogue_state,
     total_summary,
-    unverified_exists,
 )
-
-# The columns the public pages read from an implementation; never the internal ones.
-PUBLIC_IMPLEMENTATION_FIELDS = [
-    "pk",
-    "jobcenter_id",
-    "factor_id",
-    "status",
-    "progress",
-    "not_applicable_reason",
-    "public_note",
-    "evidence_url",
-    "target_date",
-    "updated_at",
-    "is_demo",
-]
 
 
 def percent(value):
     """'42,5 %' in German, '42.5 %' in English; an en dash when there is no value."""
     if value is None:
         return "–"
-    if settings.USE_THOUSAND_SEPARATOR:
-        return f"{number_format(round(value, 1), 1)}\u00a0%"
-    # What number_format gives without grouping, at a fraction of its cost (tables
-    # show one share per jobcenter).
-    return f"{round(value, 1):.1f}".replace(".", get_format("DECIMAL_SEPARATOR")) + "\u00a0%"
+    return f"{number_format(round(value, 1), 1)}\u00a0%"
+
+
+def reported_of(summary):
+    """'14 of 16': how many of a group's entries have a status other than not reported."""
+    return _("%(reported)s of %(total)s") % {"reported": summary.reported, "total": summary.total}
 
 
 def sort_value(share):
@@ -63,16 +52,17 @@ def sort_value(share):
 
 
 def status_legend():
-    return [
-        {"status": status, "label": status.label, "fill": svg.STATUS_FILLS[status]}
-        for status in STATUS_ORDER
-    ]
+    """Legend of a status map: each status with its fill class (icon and text in the template)."""
+    return [{"status": status, "fill": f"fill-{status.value}"} for status in STATUS_ORDER]
 
 
 def share_legend():
     steps = [
-        {"fill": fill, "label": _("%(low)s to under %(high)s %%") % {"low": low, "high": high}}
-        for fill, (low, high) in zip(svg.SHARE_FILLS, svg.SHARE_STEPS, strict=True)
+        {
+            "fill": f"fill-share-{step}",
+            "label": _("%(low)s to under %(high)s %%") % {"low": low, "high": high},
+        }
+        for step, (low, high) in enumerate(svg.SHARE_STEPS)
     ]
     low, high = svg.SHARE_STEPS[-1]
     steps[-1]["label"] = _("%(low)s to %(high)s %%") % {"low": low, "high": high}
@@ -84,9 +74,8 @@ def _joint_label(district):
 
 
 def _map_regions(districts, describe):
-    """One region per shape; `describe(district, jobcenter)` gives (fill, label) of a KJC."""
+    """One region per shape; `describe(district, jobcenter)` gives (fill class, label) of a KJC."""
     by_ags = {d.ags: d for d in districts}
-    jobcenter_href = table_rows.url_maker("public:jobcenter_detail")
     regions = []
     for shape in svg.map_geometry().shapes:
         district = by_ags.get(shape.ags)
@@ -94,12 +83,12 @@ def _map_regions(districts, describe):
         region = {"shape": shape, "href": None}
         if jobcenter is not None:
             region["fill"], region["label"] = describe(district, jobcenter)
-            region["href"] = jobcenter_href(district.ags)
+            region["href"] = reverse("public:jobcenter_detail", args=[district.ags])
         elif district is not None and district.model == OperatingModel.JOINT:
-            region["fill"], region["label"] = svg.JOINT_FILL, _joint_label(district)
+            region["fill"], region["label"] = "fill-joint", _joint_label(district)
             region["joint"] = True
         else:
-            region["fill"] = svg.NO_DATA_FILL
+            region["fill"] = "fill-none"
             region["label"] = _("%(name)s (%(kind)s): no data") % {
                 "name": shape.name,
                 "kind": shape.kind,
@@ -109,12 +98,11 @@ def _map_regions(districts, describe):
 
 
 def _map(map_id, title, regions, legend):
-    geometry = svg.map_geometry()
     return {
         "id": map_id,
         "title": title,
-        "view_box": geometry.view_box,
-        "regions_html": svg.map_regions(regions),
+        "view_box": svg.map_geometry().view_box,
+        "regions": regions,
         "legend": legend,
         "has_joint": any(r.get("joint") for r in regions),
     }
@@ -126,7 +114,7 @@ def home(request):
     districts = districts_with_jobcenters()  # query 4
     # query 5 (the page shows no per-jobcenter dates: "As of" comes from the data state)
     by_jobcenter = summaries_by(Implementation.objects.all(), "jobcenter_id", latest=False)
-    themes = themes_with_provisional_flag()  # query 6
+    themes = themes_with_catalogue_state()  # query 6
     by_theme = summaries_by(
         Implementation.objects.all(), "factor__theme_id", latest=False
     )  # query 7
@@ -142,6 +130,7 @@ def home(request):
                 "district": district,
                 "jobcenter": jobcenter,
                 "summary": summary,
+                "reported": reported_of(summary),
                 "share": percent(summary.done_share),
                 "sort_share": sort_value(summary.done_share),
             }
@@ -152,12 +141,12 @@ def home(request):
         row = shares[district.ags]
         share = row["summary"].done_share
         if share is None or not row["summary"].reported:
-            return svg.NO_DATA_FILL, _("%(name)s: no report yet") % {"name": district.name}
+            return "fill-none", _("%(name)s: no report yet") % {"name": district.name}
         label = _("%(name)s: %(share)s implemented") % {
             "name": district.name,
             "share": row["share"],
         }
-        return svg.SHARE_FILLS[int(svg.share_class(share))], label
+        return f"fill-share-{svg.share_class(share)}", label
 
     total = total_summary(by_jobcenter.values())
     figures = [
@@ -179,7 +168,7 @@ def home(request):
                 "theme": theme,
                 "summary": summary,
                 "share": percent(summary.done_share),
-                "bar": svg.share_bar(summary.done_share),
+                "bar_width": svg.share_width(summary.done_share),
             }
         )
     return render(
@@ -191,15 +180,15 @@ def home(request):
             "done_share": percent(total.done_share),
             "figures": figures,
             "theme_rows": theme_rows,
-            "share_rows": table_rows.share_rows(rows),
+            "share_rows": rows,
             "map": _map(
                 "map-home",
                 _("Map of Hesse: share of implemented factors per district"),
                 _map_regions(districts, describe),
                 share_legend(),
             ),
-            "provisional": bool(themes) and themes[0].catalogue_provisional,
-            "demo": total.demo > 0,
+            "catalogue": CatalogueState.of(themes[0] if themes else None),
+            "demo": DemoState(total.demo, total.total),
             "jobcenter_count": len(rows),
         },
     )
@@ -211,13 +200,11 @@ def factor_list(request):
     # One more query only with a theme filter: validating the chosen theme.
     factor_filter = FactorFilter(
         request.GET or None,
-        queryset=Factor.objects.in_catalogue_order().annotate(
-            catalogue_provisional=unverified_exists()
-        ),
+        queryset=Factor.objects.in_catalogue_order().annotate(**catalogue_counts()),
     )
     factors = public_factors(factor_filter.qs)  # query: the factors with their theme
     # query: status counts per factor, of every factor (at most 35 × 12 rows at any
-    # size): cheaper to build than one restricted to the listed factors' ids.
+    # size); the rows of factors that are filtered out are simply not shown.
     summaries = summaries_by(Implementation.objects.all(), "factor_id", latest=False)
     rows = []
     for factor in factors:
@@ -226,7 +213,9 @@ def factor_list(request):
             {
                 "factor": factor,
                 "summary": summary,
-                "bar": svg.status_bar(summary.ordered_counts),
+                "coverage": _("%(reported)s of %(total)s have reported")
+                % {"reported": summary.reported, "total": summary.total},
+                "segments": svg.status_segments(summary.ordered_counts),
                 "counts": [(s, n) for s, n in summary.ordered_counts if n],
                 "share": percent(summary.done_share),
             }
@@ -239,9 +228,10 @@ def factor_list(request):
             "latest": Implementation.objects.latest_change(),
             "filter": factor_filter,
             "rows": rows,
-            "table_rows": table_rows.factor_list_rows(rows),
-            "provisional": any(f.catalogue_provisional for f in factors),
-            "demo": any(row["summary"].demo for row in rows),
+            "catalogue": CatalogueState.of(factors[0] if factors else None),
+            "demo": DemoState(
+                sum(row["summary"].demo for row in rows), sum(row["summary"].total for row in rows)
+            ),
         },
     )
 
@@ -250,7 +240,7 @@ def factor_list(request):
 def factor_detail(request, number):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
     factor = get_object_or_404(
-        Factor.objects.select_related("theme").annotate(catalogue_provisional=unverified_exists()),
+        Factor.objects.select_related("theme").annotate(**catalogue_counts()),
         number=number,
     )  # query 4
     districts = districts_with_jobcenters()  # query 5
@@ -271,31 +261,29 @@ def factor_detail(request, number):
     def describe(district, jobcenter):
         impl = by_ags.get(district.ags)
         if impl is None:
-            return svg.NO_DATA_FILL, _("%(name)s: no data") % {"name": district.name}
+            return "fill-none", _("%(name)s: no data") % {"name": district.name}
         label = _("%(name)s: %(status)s") % {
             "name": district.name,
             "status": Status(impl.status).label,
         }
-        return svg.STATUS_FILLS[impl.status], label
+        return f"fill-{impl.status}", label
 
     summary = PublicSummary()
     for row in rows:
         summary.add(row["impl"].status, 1)
         summary.demo += row["impl"].is_demo
     done = [row for row in rows if row["impl"].status == Status.DONE]
-    done_items = table_rows.done_list_items(done)
     return render(
         request,
         "public/factor_detail.html",
         {
             "latest": Implementation.objects.latest_change(),
             "factor": factor,
-            "jobcenter_rows": table_rows.factor_jobcenter_rows(rows),
+            "rows": rows,
             "done_rows": done,
-            "done_items": done_items,
             "summary": summary,
             "counts": [(s, n) for s, n in summary.ordered_counts if n],
-            "bar": svg.status_bar(summary.ordered_counts),
+            "segments": svg.status_segments(summary.ordered_counts),
             "map": _map(
                 "map-factor",
                 _("Map of Hesse: status of factor %(number)s per district")
@@ -303,8 +291,8 @@ def factor_detail(request, number):
                 _map_regions(districts, describe),
                 status_legend(),
             ),
-            "provisional": factor.catalogue_provisional,
-            "demo": summary.demo > 0,
+            "catalogue": CatalogueState.of(factor),
+            "demo": DemoState(summary.demo, summary.total),
         },
     )
 
@@ -332,9 +320,10 @@ def jobcenter_list(request):
                 "district": district,
                 "jobcenter": jobcenter,
                 "summary": summary,
+                "reported": reported_of(summary),
                 "share": percent(summary.done_share),
                 "sort_share": sort_value(summary.done_share),
-                "bar": svg.share_bar(summary.done_share),
+                "bar_width": svg.share_width(summary.done_share),
             }
         )
     return render(
@@ -343,10 +332,12 @@ def jobcenter_list(request):
         {
             "latest": total_summary(summaries.values()).latest,
             "filter": district_filter,
-            "rows": table_rows.jobcenter_list_rows(rows),
+            "rows": rows,
             "count": len(rows),
             "joint": joint,
-            "demo": any(row["summary"].demo for row in rows),
+            "demo": DemoState(
+                sum(row["summary"].demo for row in rows), sum(row["summary"].total for row in rows)
+            ),
         },
     )
 
@@ -355,15 +346,13 @@ def jobcenter_list(request):
 def jobcenter_detail(request, ags):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
     jobcenter = get_object_or_404(
-        Jobcenter.objects.select_related("district").annotate(
-            catalogue_provisional=unverified_exists()
-        ),
+        Jobcenter.objects.select_related("district").annotate(**catalogue_counts()),
         district__ags=ags,
     )  # query 4
     implementations = jobcenter_entries(jobcenter)  # query 5
     groups = []
     for impl in implementations:
-        theme = impl.theme
+        theme = impl.factor.theme
         if not groups or groups[-1]["theme"].pk != theme.pk:
             groups.append({"theme": theme, "items": [], "summary": PublicSummary()})
         groups[-1]["items"].append(impl)
@@ -371,13 +360,9 @@ def jobcenter_detail(request, ags):
     total = PublicSummary()
     for group in groups:
         group["share"] = percent(group["summary"].done_share)
-        group["bar"] = svg.share_bar(group["summary"].done_share)
+        group["bar_width"] = svg.share_width(group["summary"].done_share)
         for status, n in group["summary"].counts.items():
             total.add(status, n)
-    bodies = table_rows.jobcenter_factor_rows([group["items"] for group in groups])
-    for group, rows in zip(groups, bodies, strict=True):
-        group["rows"] = rows
-    theme_rows, theme_sections = table_rows.jobcenter_theme_tables(groups)
     latest = max((i.updated_at for i in implementations), default=None)
     return render(
         request,
@@ -386,15 +371,13 @@ def jobcenter_detail(request, ags):
             "jobcenter": jobcenter,
             "district": jobcenter.district,
             "groups": groups,
-            "theme_rows": theme_rows,
-            "theme_sections": theme_sections,
             "total": total,
             "share": percent(total.done_share),
             "counts": [(s, n) for s, n in total.ordered_counts if n],
-            "bar": svg.status_bar(total.ordered_counts),
+            "segments": svg.status_segments(total.ordered_counts),
             "latest": latest,
-            "provisional": jobcenter.catalogue_provisional,
-            "demo": any(i.is_demo for i in implementations),
+            "catalogue": CatalogueState.of(jobcenter),
+            "demo": DemoState(sum(i.is_demo for i in implementations), len(implementations)),
         },
     )
 
@@ -415,8 +398,9 @@ def matrix(request):
             "latest": Implementation.objects.latest_change(),
             "form": form,
             "table": table,
-            "legend": status_legend(),
-            "provisional": table.provisional,
+            "table_html": render_table(table),
+            "statuses": STATUS_ORDER,
+            "catalogue": table.catalogue,
             "demo": table.demo,
         },
     )
@@ -433,14 +417,10 @@ def set_language(request):
 
 @static_page
 def method(request):
-    definitions = [
-        {"status": status, "label": status.label, "definition": status.definition}
-        for status in STATUS_ORDER
-    ]
     return render(
         request,
         "public/method.html",
-        {"definitions": definitions, "stale_months": settings.KJC_STALE_MONTHS},
+        {"statuses": STATUS_ORDER, "stale_months": settings.KJC_STALE_MONTHS},
     )
 
 

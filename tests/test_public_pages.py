@@ -240,7 +240,7 @@ class PublicPageTests(PublicDataMixin, TestCase):
         self.assertIn("Darmstadt: gemeinsame Einrichtung (gE) – nicht Teil des Plans", html)
         self.assertNotIn('href="/jobcenter/06411/"', html)
         # Every one of the 26 districts is drawn; those without data are labelled so.
-        self.assertEqual(html.count('stroke-width=".6"'), 26)
+        self.assertEqual(html.count('<path class="map-region '), 26)
         self.assertIn("Kassel (Landkreis): keine Daten", html)
         self.assertIn("© GeoBasis-DE / BKG (2021) (Daten verändert)", html)
         self.assertIn('href="http://www.bkg.bund.de"', html)
@@ -324,11 +324,18 @@ class PublicPageTests(PublicDataMixin, TestCase):
             "Status je Faktor und Jobcenter (3 Faktoren × 3 Jobcenter)",
             html,
         )
-        self.assertIn('<th scope="col"><a href="/jobcenter/06438/">Kreis Offenbach</a></th>', html)
+        self.assertIn(
+            '<th scope="col" class="matrix-jc">'
+            '<a href="/jobcenter/06438/">Kreis Offenbach</a></th>',
+            html,
+        )
         self.assertIn('<th scope="row"><a href="/faktoren/1/">', html)
         self.assertEqual(html.count('<td class="st '), 9)
+        # Compact cells: the icon shown, the status as text (visible on demand) and tooltip.
         self.assertIn(
-            '<td class="st st-umgesetzt"><span aria-hidden="true">●</span> umgesetzt', html
+            '<td class="st st-umgesetzt" title="umgesetzt"><span aria-hidden="true">●</span>'
+            '<span class="st-label"> umgesetzt</span></td>',
+            html,
         )
         html = self.get(
             "public:matrix", theme=self.theme2.pk, regierungsbezirk="Kassel"

@@ -2,9 +2,8 @@
 
 The footer and the header's navigation depend only on the code (templates,
 translations), the URLconf, the language and – for the navigation – the current view
-and whether someone is signed in. Rendering them costs about half a millisecond of
-every page, so each variant is rendered once per process and reused, like the map
-geometry in public/svg.py. With DEBUG on they are rendered every time, so that
+and whether someone is signed in, so each variant is rendered once per process and
+reused, like the map geometry in public/svg.py. With DEBUG on they are rendered every time, so that
 template edits show without a restart.
 """
 

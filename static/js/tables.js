@@ -1,4 +1,5 @@
-// Table enhancements; without JavaScript every table stays as the server sent it.
+// Table enhancements and the print button; without JavaScript every table stays as the
+// server sent it.
 // - <table data-sortable>: a button in each column header sorts by that column;
 //   a cell may carry data-sort-value (a number) to sort by.
 // - <table data-filterable data-filter-label="…" data-filter-status="… {n} …">: a text
@@ -6,6 +7,22 @@
 //   the status line (with {n} = rows shown) is announced politely.
 (function () {
   "use strict";
+
+  // <button data-print hidden>: shown once JavaScript runs, prints the page; the
+  // printed date ([data-print-date]) is the day of printing, not of the cached page.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+  window.addEventListener("beforeprint", function () {
+    var lang = document.documentElement.lang || "de";
+    var today = lang === "de"
+      ? new Date().toLocaleDateString("de-DE", { day: "2-digit", month: "2-digit", year: "numeric" })
+      : new Date().toISOString().slice(0, 10);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-print-date]"), function (node) {
+      node.textContent = today;
+    });
+  });
   var collator = new Intl.Collator(document.documentElement.lang || "de", { numeric: true });
 
   function cellValue(row, index) {
