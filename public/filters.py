@@ -7,17 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from factors.models import Factor, Theme
 from jobcenters.models import District, Implementation, Status
-from jobcenters.rendering import renderer
 
 SEARCH_MAX_LENGTH = 100
 
 
 class RenderedInPython(forms.Form):
-    """The filter forms' widgets written by jobcenters.rendering (Django's own markup,
-    byte for byte, without a template render per <option>): the public pages with a
-    filter must render in a few milliseconds."""
-
-    default_renderer = renderer
+    """The filter forms, rendered by Django's form templates (the editor's Python
+    renderer is gone; the public pages' fragment cache keeps them fast)."""
 
 
 def regierungsbezirk_choices():
