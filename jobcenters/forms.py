@@ -271,8 +271,8 @@ class EditorRowForm(ImplementationForm):
         label=_("Save anyway: the entry is meant like this"), required=False
     )
 
-    # Fields shown in the row's disclosure ("Details"); status and progress are on the row.
-    DETAIL_FIELDS = ("target_date", "public_note", "internal_note", "evidence_url")
+    # Fields in the row's disclosure; status, progress and target date are on the row.
+    DETAIL_FIELDS = ("public_note", "internal_note", "evidence_url")
     # Edits to these can make a contradiction worth a warning.
     CHECKED_FIELDS = {"status", "progress", "target_date"}
 
@@ -313,7 +313,7 @@ class EditorRowForm(ImplementationForm):
 
     @property
     def details_open(self):
-        """The disclosure with date, notes and link is open when one holds text or an error."""
+        """The disclosure with the notes and the link is open when one holds text or an error."""
         return any(self[name].value() or self[name].errors for name in self.DETAIL_FIELDS)
 
 
