@@ -619,6 +619,21 @@ class QueueTests(ReviewTestCase):
         with self.assertNumQueries(4):
             self.client.get(reverse(QUEUE))
 
+    def test_intro_matches_whether_the_review_step_is_on(self):
+        """Issue 13, item 15: with the step off, the intro no longer says that changes
+        wait for release while the notice below says they are saved directly."""
+        self.submit()
+        self.login(self.coordinator)
+        waits = "erst nach der Freigabe öffentlich"
+        off = "Das Freigabeverfahren ist ausgeschaltet"
+        response = self.client.get(reverse(QUEUE))
+        self.assertContains(response, waits)
+        with override_settings(KJC_REVIEW_REQUIRED=False):
+            response = self.client.get(reverse(QUEUE))
+        text = response.content.decode()
+        self.assertNotIn(waits, text)
+        self.assertIn(off, text)
+
     def test_access(self):
         draft = self.submit()
         url = reverse(QUEUE)
