@@ -5,19 +5,28 @@ import re
 from collections import defaultdict
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
+from django.forms.renderers import TemplatesSetting
+from django.template.loader import render_to_string
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator, capfirst
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import rendering
-from .models import Implementation, PendingChange, Status
+from .models import (
+    Implementation,
+    PendingChange,
+    Status,
+    display_value,
+    entry_problems,
+    implied_progress,
+)
 from .services import EDITABLE_FIELDS
+
+__all__ = ["display_value"]  # the admin reads it from here
 
 
 class NormalizedTextField(forms.CharField):
@@ -35,29 +44,10 @@ def status_choices():
 
 
 def status_definitions_html():
-    """The definition of every status as an HTML list (admin help text)."""
-    return format_html(
-        "<ul class='status-definitions'>{}</ul>",
-        format_html_join(
-            "",
-            "<li><span aria-hidden='true'>{}</span> <strong>{}</strong>: {}</li>",
-            ((s.icon, s.label, s.definition) for s in Status),
-        ),
+    """The definition of every status (the admin's help text under the status field)."""
+    return mark_safe(
+        render_to_string("jobcenters/includes/status_definitions.html", {"statuses": list(Status)})
     )
-
-
-def display_value(field_name, value):
-    """A stored value as people read it in a conflict message."""
-    if value is None or value == "":
-        return "–"
-    if field_name == "status":
-        try:
-            return Status(value).label
-        except ValueError:
-            return value
-    if isinstance(value, datetime.date):
-        return date_format(value, "SHORT_DATE_FORMAT")
-    return Truncator(str(value)).chars(80)
 
 
 def widget_value(value):
@@ -72,7 +62,7 @@ def widget_value(value):
 class Conflict:
     """What others changed on one row since the version an editor loaded."""
 
-    def __init__(self, records, since_version, current, fields=EDITABLE_FIELDS):
+    def __init__(self, records, since_version, current, fields=EDITABLE_FIELDS, user=None):
         base = next((r for r in records if r.version == since_version), None)
         newer = [r for r in records if r.version > since_version]
         # The values the editor started from (None if that version left no history
@@ -80,6 +70,12 @@ class Conflict:
         self.base = {name: getattr(base, name) for name in EDITABLE_FIELDS} if base else None
         self.current = {name: getattr(current, name) for name in EDITABLE_FIELDS}
         self.authors = sorted({str(r.history_user) for r in newer if r.history_user})
+        # The editor's own save from another window (or tab) is not "someone else".
+        self.same_user = bool(
+            user is not None
+            and newer
+            and all(r.history_user_id is not None and r.history_user_id == user.pk for r in newer)
+        )
         self.when = newer[-1].history_date if newer else current.updated_at
         labels = {f.name: capfirst(f.verbose_name) for f in Implementation._meta.fields}
         if base and newer:
@@ -104,7 +100,20 @@ class Conflict:
                 gettext("%(field)s now %(value)s") % {"field": label, "value": new}
                 for label, _old, new in self.changes
             )
-        if self.base is not None:
+        if self.same_user and self.base is not None:
+            text = gettext(
+                "You changed this entry in another window (%(when)s) after opening it here, "
+                "so this change was not saved. What changed: %(changes)s. Below, your changes "
+                "from this window are kept and the other window's changes are filled in "
+                "wherever you changed nothing here: check them and save again."
+            )
+        elif self.same_user:
+            text = gettext(
+                "You changed this entry in another window (%(when)s) after opening it here, "
+                "so this change was not saved. What changed: %(changes)s. Your input is kept "
+                "below: check it and save again to replace the current values."
+            )
+        elif self.base is not None:
             text = gettext(
                 "Someone else (%(users)s, %(when)s) changed this entry after you opened it, "
                 "so your change was not saved. What changed: %(changes)s. Below, your own "
@@ -124,14 +133,14 @@ class Conflict:
         }
 
 
-def find_conflicts(stale):
+def find_conflicts(stale, *, user=None):
     """{pk: Conflict} for rows given as {row: (loaded version, fields edited)}.
 
     A row is an Implementation, or a PendingChange (or an Implementation showing
     its draft, see `show_draft`) whose draft history is read instead. One query
     per kind of row for any number of rows: their history entries from the
     loaded version on. Call it before the submitted values are copied onto the
-    instances.
+    instances. `user` is the editor, whose own saves from another window are named so.
     """
     if not stale:
         return {}
@@ -153,7 +162,7 @@ def find_conflicts(stale):
         ):
             records[(model, record.id)].append(record)
     return {
-        row.pk: Conflict(records[sources[row]], version, row, fields)
+        row.pk: Conflict(records[sources[row]], version, row, fields, user=user)
         for row, (version, fields) in stale.items()
     }
 
@@ -193,8 +202,10 @@ class ImplementationForm(forms.ModelForm):
             "target_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The editor: a conflict with their own save from another window is named so.
+        self.user = user
         # The version stored when this request read the row.
         self.stored_version = self.instance.version
         self.conflict = None
@@ -223,9 +234,8 @@ class ImplementationForm(forms.ModelForm):
             )
         cleaned["version"] = version
         if version != self.stored_version and self.edited_fields:
-            conflict = find_conflicts({self.instance: (version, self.edited_fields)})[
-                self.instance.pk
-            ]
+            stale = {self.instance: (version, self.edited_fields)}
+            conflict = find_conflicts(stale, user=self.user)[self.instance.pk]
             self.add_conflict(conflict, self.stored_version)
         return cleaned
 
@@ -251,134 +261,124 @@ class ImplementationForm(forms.ModelForm):
 
 
 class EditorRowForm(ImplementationForm):
-    """One row of the one-screen editor."""
+    """One row of the one-screen editor: also warns about contradictions a person may
+    mean (models.entry_problems) and saves them only once confirmed."""
 
     # One legend at the top of the page explains the statuses, not 35 copies.
     status_help = False
-    # Django's field and widget markup written in Python: the page renders 245 fields.
-    default_renderer = rendering.renderer
-    # A bound row is written by the template (see StoredRow.html).
-    html = None
 
-    def field_groups(self):
-        return rendering.field_groups(
-            (field.name, field.as_field_group()) for field in self.visible_fields()
+    confirm = forms.BooleanField(
+        label=_("Save anyway: the entry is meant like this"), required=False
+    )
+
+    # Fields in the row's disclosure; status, progress and target date are on the row.
+    DETAIL_FIELDS = ("public_note", "internal_note", "evidence_url")
+    # Edits to these can make a contradiction worth a warning.
+    CHECKED_FIELDS = {"status", "progress", "target_date"}
+
+    # The widgets are written by the one-template widgets in templates/jobcenters/widgets/.
+    default_renderer = TemplatesSetting()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warnings = {}
+        self.fields["progress"].help_text = ""
+        for field in self.fields.values():
+            use_editor_widget(field.widget)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or not self.CHECKED_FIELDS.intersection(self.edited_fields):
+            return cleaned
+        status = cleaned.get("status")
+        if status is None:
+            return cleaned
+        progress = implied_progress(status, cleaned.get("progress"))
+        _errors, warnings = entry_problems(status, progress, cleaned.get("target_date"))
+        if warnings and not cleaned.get("confirm"):
+            self.warnings = warnings
+            raise forms.ValidationError(
+                _("Please check the hint on this entry: confirm it, or change the entry."),
+                code="unconfirmed",
+            )
+        return cleaned
+
+    @property
+    def show_reason(self):
+        """Whether the reason field is shown without the page's script (which shows it
+        as soon as "not applicable" is chosen)."""
+        field = self["not_applicable_reason"]
+        status = self["status"].value()
+        return status == Status.NOT_APPLICABLE or bool(field.value()) or bool(field.errors)
+
+    @property
+    def details_open(self):
+        """The disclosure with the notes and the link is open when one holds text or an error."""
+        return any(self[name].value() or self[name].errors for name in self.DETAIL_FIELDS)
+
+
+def use_editor_widget(widget):
+    """Render `widget` with the editor's template of its kind."""
+    if isinstance(widget, forms.Select):
+        widget.template_name = "jobcenters/widgets/select.html"
+    elif isinstance(widget, forms.Textarea):
+        widget.template_name = "jobcenters/widgets/textarea.html"
+    else:  # the inputs: number, date, url, checkbox, hidden
+        widget.template_name = "jobcenters/widgets/input.html"
+
+
+class EditorFormSet(forms.BaseModelFormSet):
+    """The editor's rows: one form per implementation row given as `queryset` (a list of
+    instances read with their factor, theme, author and draft), never a new row."""
+
+    def get_queryset(self):
+        return self.queryset
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # The row's key as a plain number: the formset finds the instance among its rows,
+        # where Django's ModelChoiceField would ask the database once per row.
+        form.fields["id"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, initial=form.instance.pk
         )
+        use_editor_widget(form.fields["id"].widget)
 
+    @property
+    def matches_rows(self):
+        """Whether a bound formset names each of its rows exactly once (a hand-made or
+        outdated request may name others, or none)."""
+        if not self.management_form.is_valid():
+            return False
+        keys = [form.instance.pk for form in self.forms]
+        known = {row.pk for row in self.queryset}
+        return None not in keys and len(set(keys)) == len(keys) and set(keys) <= known
 
-class StoredRow:
-    """An editor row shown as stored: what the template reads of an unbound
-    EditorRowForm, without building one (see rendering.StoredRows).
-
-    `instance` is an Implementation, or a ListedRow with the same attributes;
-    `page` the page's rendering.PlainRows. A row without a draft is written whole
-    in Python (`html`); one with a draft goes through
-    templates/jobcenters/includes/editor_row.html.
-    """
-
-    is_bound = False
-    errors = None
-    non_field_errors = None
-    rows = rendering.StoredRows(EditorRowForm)
-
-    def __init__(self, instance, prefix, page):
-        self.instance = instance
-        self.prefix = prefix
-        self.stored_version = instance.version
-        self.version, self._field_groups = self.rows.render(instance, prefix, instance.version)
-        self.html = None
-        if getattr(instance, "draft", None) is None:
-            self.html = page.row(instance, self.version, self._field_groups)
-
-    def field_groups(self):
-        return self._field_groups
-
-
-class ListedTheme:
-    """The parts of a Theme the editor shows."""
-
-    def __init__(self, pk, number, name):
-        self.pk, self.number, self.name = pk, number, name
-
-    def __str__(self):
-        return f"{self.number}. {self.name}"  # as factors.models.Theme
-
-
-class ListedFactor:
-    def __init__(self, number, title, verified, theme):
-        self.number, self.title, self.verified, self.theme = number, title, verified, theme
-
-
-class ListedRow:
-    """An implementation row read as plain values, for showing it as stored: the
-    attributes of an Implementation that StoredRow and the editor read. Building
-    Implementation, Factor, Theme and User instances for 35 rows was a sixth of
-    the page's time. `updated_by` is the user's name (what str(user) gives);
-    `draft_id` the primary key of the row's draft (review step), if any."""
-
-    draft = None
-
-    def __init__(self, pk, version, values, updated_at, updated_by, is_demo, factor, draft_id):
-        self.pk = pk
-        self.version = version
-        self.__dict__.update(values)
-        self.updated_at = updated_at
-        self.updated_by = updated_by
-        self.is_demo = is_demo
-        self.factor = factor
-        self.draft_id = draft_id
-
-
-def listed_rows(implementations):
-    """[ListedRow] of an Implementation queryset in one query, and the name and
-    Kreisschlüssel of their jobcenter (of the last row; None without rows)."""
-    username = f"updated_by__{get_user_model().USERNAME_FIELD}"
-    themes = {}
-    rows = []
-    jobcenter = None
-    for (
-        pk,
-        version,
-        *values,
-        updated_at,
-        updated_by,
-        is_demo,
-        number,
-        title,
-        verified,
-        theme_id,
-        theme_number,
-        theme_name,
-        draft_id,
-        jobcenter_name,
-        ags,
-    ) in implementations.values_list(
-        "pk",
-        "version",
-        *EDITABLE_FIELDS,
-        "updated_at",
-        username,
-        "is_demo",
-        "factor__number",
-        "factor__title",
-        "factor__verified",
-        "factor__theme_id",
-        "factor__theme__number",
-        "factor__theme__name",
-        "pending_change__id",
-        "jobcenter__name",
-        "jobcenter__district__ags",
-    ):
-        theme = themes.get(theme_id)
-        if theme is None:
-            theme = themes[theme_id] = ListedTheme(theme_id, theme_number, theme_name)
-        factor = ListedFactor(number, title, verified, theme)
-        values = zip(EDITABLE_FIELDS, values, strict=True)
-        rows.append(
-            ListedRow(pk, version, values, updated_at, updated_by, is_demo, factor, draft_id)
+    def stored_form(self, form):
+        """The unbound form of a bound form's row: an untouched row is shown as stored."""
+        stored = self.form(
+            instance=form.instance,
+            prefix=form.prefix,
+            auto_id=self.auto_id,
+            error_class=self.error_class,
+            use_required_attribute=False,
+            **self.form_kwargs,
         )
-        jobcenter = (jobcenter_name, ags)
-    return rows, jobcenter
+        self.add_fields(stored, None)
+        return stored
+
+
+# Rows are never added or deleted here; the cap only bounds what a request can ask for.
+EDITOR_MAX_ROWS = 200
+
+editor_formset = forms.modelformset_factory(
+    Implementation,
+    form=EditorRowForm,
+    formset=EditorFormSet,
+    extra=0,
+    edit_only=True,
+    max_num=EDITOR_MAX_ROWS,
+    absolute_max=EDITOR_MAX_ROWS,
+)
 
 
 class ReviewActionForm(forms.Form):

@@ -1,3 +1,4 @@
+import datetime
 from datetime import timedelta
 
 from django.conf import settings
@@ -6,7 +7,9 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import connections, models, router
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.manager import HistoricalQuerySet
 from simple_history.models import HistoricalRecords
@@ -181,12 +184,74 @@ STATUS_DEFINITIONS = {
     ),
 }
 
-# Progress that a status implies; the other statuses take the value reported.
+# Progress that a status implies; the other statuses take the value reported. A factor
+# that does not apply has no progress to report.
 IMPLIED_PROGRESS = {
     Status.NOT_REPORTED: 0,
     Status.NOT_STARTED: 0,
     Status.DONE: 100,
+    Status.NOT_APPLICABLE: 0,
 }
+
+
+def implied_progress(status, progress):
+    """The progress to store for `status`: the one it implies, else the one reported.
+
+    The one place of this rule: model validation, the write path (services) and the
+    spreadsheet import all call it.
+    """
+    return IMPLIED_PROGRESS.get(status, progress)
+
+
+def entry_problems(status, progress, target_date, *, today=None):
+    """Contradictions within one entry, as (errors, warnings).
+
+    `errors` is {field: message}: refused, the entry cannot be saved so.
+    `warnings` is {code: message}: possible on purpose, saved once the person confirms.
+    The one place of these rules: the model's clean(), the editor and the spreadsheet
+    import use it. (A factor that does not apply keeps no progress: implied_progress.)
+    """
+    today = today or timezone.localdate()
+    errors = {}
+    warnings = {}
+    if status == Status.IN_PROGRESS and progress == 100:
+        errors["progress"] = _(
+            "“In progress” means not yet complete: with 100 % progress please choose "
+            "“implemented”, or give a lower progress."
+        )
+    if status == Status.PLANNED and progress:
+        warnings["planned_with_progress"] = _(
+            "“Planned” means implementation has not started, yet the progress is "
+            "%(progress)s %%. If work has started, “in progress” fits better."
+        ) % {"progress": progress}
+    if status == Status.DONE and target_date and target_date > today:
+        warnings["done_with_future_target"] = _(
+            "The factor is implemented, but its target date still lies in the future. "
+            "Clear the target date, or keep it if it is meant so."
+        )
+    if status == Status.PLANNED and target_date and target_date < today:
+        warnings["planned_after_target"] = _(
+            "The target date has passed and the factor is still planned. Please give a new "
+            "target date, or keep it to show the delay."
+        )
+    return errors, warnings
+
+
+def display_value(field_name, value):
+    """A stored value of an editable field as people read it (conflict messages, review,
+    import previews, digests). The one place of this rule."""
+    if value is None or value == "":
+        return "–"
+    if field_name == "status":
+        try:
+            return str(Status(value).label)
+        except ValueError:
+            return str(value)
+    if field_name == "progress":
+        return f"{value} %"
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return Truncator(str(value)).chars(80)
 
 
 def stale_cutoff(*, months=None, now=None):
@@ -501,15 +566,18 @@ class Implementation(models.Model):
         validate_status_rules(self, "implementation", exclude)
 
     def clean(self):
-        errors = {}
+        self.progress = implied_progress(self.status, self.progress)
+        errors, _warnings = entry_problems(self.status, self.progress, self.target_date)
         if self.status == Status.NOT_APPLICABLE and not self.not_applicable_reason.strip():
             errors["not_applicable_reason"] = _(
                 "Please give a reason why this factor does not apply."
             )
-        if self.status in IMPLIED_PROGRESS:
-            self.progress = IMPLIED_PROGRESS[self.status]
         if errors:
             raise ValidationError(errors)
+
+    def warnings(self, *, today=None):
+        """{code: message} of the contradictions a person may confirm (entry_problems)."""
+        return entry_problems(self.status, self.progress, self.target_date, today=today)[1]
 
 
 class DigestLog(models.Model):

@@ -6,7 +6,11 @@ Jobcenter staff: read and edit their own jobcenters' implementations only
 (which jobcenters is held by StaffMembership, not by the group).
 """
 
+from functools import wraps
+
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 COORDINATION = "Koordinierungsstelle"
 DIRECTORS = "Verbandsleitung"
@@ -104,3 +108,26 @@ def is_director(user):
 def sees_everything(user):
     """Coordination office and directors read every jobcenter's internal data."""
     return is_coordinator(user) or is_director(user)
+
+
+def is_demo_account(user):
+    return user is not None and user.is_authenticated and DEMO_ACCOUNTS in group_names(user)
+
+
+def check_coordinator(user):
+    """Raise PermissionDenied unless `user` is in the coordination office (the one check
+    of the views and the services that only the coordination office may use)."""
+    if not is_coordinator(user):
+        raise PermissionDenied(_("Only the coordination office may do this."))
+
+
+def coordinator_required(view):
+    """Decorate a view (inside @login_required) to answer 403 to anyone but the
+    coordination office."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        check_coordinator(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,13 +1,13 @@
 """Actions that write implementation statuses. Each is one transaction."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
-from .models import IMPLIED_PROGRESS, Implementation, PendingChange
+from .models import Implementation, PendingChange, implied_progress
 
 # The fields a person edits; everything else is bookkeeping.
 EDITABLE_FIELDS = (
@@ -117,8 +117,11 @@ def _write(current, values, *, user, when, reason=None, version=None):
         return current
     for name, value in changes.items():
         setattr(current, name, value)
-    if current.status in IMPLIED_PROGRESS:
-        current.progress = IMPLIED_PROGRESS[current.status]
+    current.progress = implied_progress(current.status, current.progress)
+    if current.is_demo and user is not None and not roles.is_demo_account(user):
+        # A real person's report: the entry is no longer an invented example. (Only a
+        # demo row asks for the author's groups, once per user object.)
+        current.is_demo = False
     current.version = max(current.version + 1, version or 0)
     current.updated_at = when
     current.updated_by = user
@@ -160,8 +163,7 @@ def submit_change(*, implementation, values, expected_version, user, when=None):
             return draft
         for name, value in changes.items():
             setattr(draft, name, value)
-        if draft.status in IMPLIED_PROGRESS:
-            draft.progress = IMPLIED_PROGRESS[draft.status]
+        draft.progress = implied_progress(draft.status, draft.progress)
         if draft.pk is not None and not changed_fields(
             released, {name: getattr(draft, name) for name in EDITABLE_FIELDS}
         ):
@@ -182,11 +184,6 @@ def submit_change(*, implementation, values, expected_version, user, when=None):
     return draft
 
 
-def _check_reviewer(user):
-    if not roles.is_coordinator(user):
-        raise PermissionDenied(_("Only the coordination office reviews changes."))
-
-
 def release_change(*, pending, user, when=None):
     """Apply a draft to the released row and remove the draft.
 
@@ -197,7 +194,7 @@ def release_change(*, pending, user, when=None):
     or the draft changed after `pending` was read (its version); nothing is
     written then.
     """
-    _check_reviewer(user)
+    roles.check_coordinator(user)
     when = when or timezone.now()
     with transaction.atomic():
         released = Implementation.objects.select_for_update().get(pk=pending.implementation_id)
@@ -233,7 +230,7 @@ def return_change(*, pending, user, comment, when=None):
     Raises ValidationError without a comment and EditConflict when the draft
     changed after `pending` was read.
     """
-    _check_reviewer(user)
+    roles.check_coordinator(user)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError(
@@ -252,10 +249,3 @@ def return_change(*, pending, user, comment, when=None):
         draft._history_date = when
         draft.save()
     return draft
-
-
-def describe_changes(older, newer):
-    """[(field verbose name, old, new)] between two history records of one row."""
-    delta = newer.diff_against(older, included_fields=list(EDITABLE_FIELDS))
-    labels = {f.name: f.verbose_name for f in Implementation._meta.fields}
-    return [(labels[c.field], c.old, c.new) for c in delta.changes]

@@ -1,35 +1,23 @@
-"""The one-screen editor: all factors of one jobcenter in one form; the review queue."""
+"""The one-screen editor: all factors of one jobcenter in one formset; the review queue."""
 
 from dataclasses import dataclass
-from itertools import groupby
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Subquery
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import roles
-from .forms import (
-    EditorRowForm,
-    ReviewActionForm,
-    StoredRow,
-    display_value,
-    find_conflicts,
-    listed_rows,
-)
+from .forms import ReviewActionForm, display_value, editor_formset, find_conflicts
 from .models import Implementation, Jobcenter, PendingChange, Status
-from .rendering import PK_PLACEHOLDER, PlainRows, escape_text
 from .services import (
     EDITABLE_FIELDS,
     EditConflict,
@@ -45,109 +33,94 @@ from .services import (
 @login_required
 def editor_index(request):
     """The jobcenters the signed-in user may edit, each linked to its editor."""
-    # One reverse() for all links and plain values instead of model instances: with 405
-    # jobcenters a {% url %} per row was most of the page. The list items are written
-    # here, as the template's loop wrote them: 405 loop steps were most of the rest.
-    url = reverse("jobcenters:edit_jobcenter", args=["__ags__"])
-    items = "".join(
-        f'\n  <li><a href="{escape_text(url.replace("__ags__", ags))}">{escape_text(name)}</a>'
-        f" ({escape_text(ags)})</li>\n  "
-        for name, ags in Jobcenter.objects.editable_by(request.user).values_list(
-            "name", "district__ags"
-        )
-    )
-    return render(request, "jobcenters/editor_index.html", {"items": mark_safe(items)})
+    jobcenters = Jobcenter.objects.editable_by(request.user).select_related("district")
+    return render(request, "jobcenters/editor_index.html", {"jobcenters": jobcenters})
 
 
 EDITOR_ORDER = ("factor__theme__order", "factor__theme__number", "factor__number")
+# What a row shows besides its values: factor and theme, who changed it, its draft.
+EDITOR_RELATED = (
+    "jobcenter__district",
+    "factor__theme",
+    "updated_by",
+    "pending_change__submitted_by",
+    "pending_change__reviewed_by",
+)
 
 
-def _editor_rows(implementations, drafting):
-    """The rows of the editor as model instances, each with its draft (review step)."""
-    # A row's unreleased draft (review step) comes in the same query.
-    related = ("factor__theme", "updated_by", "pending_change__submitted_by")
-    rows = list(implementations.select_related(*related).order_by(*EDITOR_ORDER))
+def _editor_rows(user, ags, drafting):
+    """The editable rows of the jobcenter `ags` (one query), each with its draft."""
+    rows = list(
+        Implementation.objects.editable_by(user)
+        .filter(jobcenter__district__ags=ags)
+        .select_related(*EDITOR_RELATED)
+        .order_by(*EDITOR_ORDER)
+    )
+    labels = field_labels()
     for row in rows:
         row.draft = getattr(row, "pending_change", None)
         if row.draft is not None:
-            row.draft_changes = draft_changes(row, row.draft, field_labels())
+            row.draft_changes = draft_changes(row, row.draft, labels)
             if drafting:
                 # Staff edit their draft; the released values stay as they are.
                 show_draft(row, row.draft)
     return rows
 
 
+def _jobcenter_without_rows(request, ags):
+    """The jobcenter `ags` when _editor_rows found nothing: a 404 if there is none, a
+    friendly 403 if it is not the user's, else the jobcenter (it has no entries yet)."""
+    editable = Jobcenter.objects.editable_by(request.user).filter(pk=OuterRef("pk"))
+    jobcenter = (
+        Jobcenter.objects.select_related("district")
+        .annotate(editable=Exists(editable))
+        .filter(district__ags=ags)
+        .first()
+    )
+    if jobcenter is None:
+        raise Http404(gettext("No jobcenter has this Kreisschlüssel."))
+    if not jobcenter.editable:
+        own = Jobcenter.objects.editable_by(request.user).select_related("district")
+        context = {"jobcenter": jobcenter, "own": own}
+        return render(request, "jobcenters/editor_forbidden.html", context, status=403)
+    return jobcenter
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def edit_jobcenter(request, ags):
     """Every implementation row of one jobcenter, grouped by theme, saved all-or-nothing."""
-    editable = Jobcenter.objects.editable_by(request.user)
     drafting = drafts_for(request.user)
-    page = PlainRows(reverse("admin:jobcenters_implementation_history", args=[PK_PLACEHOLDER]))
-    if request.method != "POST":
-        # Shown as stored: the rows with the jobcenter's name in one query of plain
-        # values. The jobcenter (and the permission check) is a scalar subquery, not a
-        # join: PostgreSQL took longer to plan that join of eight tables than to run
-        # two queries.
-        jobcenter_id = Subquery(editable.filter(district__ags=ags).values("pk")[:1])
-        rows, found = listed_rows(
-            Implementation.objects.filter(jobcenter_id=jobcenter_id).order_by(*EDITOR_ORDER)
-        )
-        if found is None:  # no rows: a jobcenter without entries, or none to edit
-            jobcenter = get_object_or_404(
-                Jobcenter.objects.select_related("district"), district__ags=ags, pk__in=editable
-            )
-        else:
-            jobcenter = {"name": found[0], "district": {"ags": found[1]}}
-        # Rows with a draft (review step) are read again as instances with their
-        # drafts: one more query, for any number of drafts.
-        with_drafts = [row.pk for row in rows if row.draft_id is not None]
-        if with_drafts:
-            instances = Implementation.objects.filter(pk__in=with_drafts)
-            instances = {row.pk: row for row in _editor_rows(instances, drafting)}
-            rows = [instances.get(row.pk, row) for row in rows]
-        forms = [StoredRow(row, f"row-{row.pk}", page) for row in rows]
+    rows = _editor_rows(request.user, ags, drafting)
+    if rows:
+        jobcenter = rows[0].jobcenter
     else:
-        jobcenter = get_object_or_404(
-            Jobcenter.objects.select_related("district"), district__ags=ags, pk__in=editable
+        jobcenter = _jobcenter_without_rows(request, ags)
+        if not isinstance(jobcenter, Jobcenter):
+            return jobcenter
+    data = request.POST if request.method == "POST" else None
+    formset = editor_formset(data, queryset=rows, prefix="rows", form_kwargs={"user": request.user})
+    status = 200
+    forms = formset.forms
+    if data is not None and not formset.matches_rows:
+        # A hand-made request, or a page older than the jobcenter's rows.
+        messages.error(
+            request, gettext("This form does not match the stored entries; please reload the page.")
         )
-        rows = _editor_rows(Implementation.objects.for_jobcenter(jobcenter), drafting)
-        forms = [EditorRowForm(request.POST, instance=row, prefix=f"row-{row.pk}") for row in rows]
-        # Untouched rows are neither validated nor saved, and are shown as stored.
-        forms = [
-            form if form.edited_fields else StoredRow(form.instance, form.prefix, page)
-            for form in forms
-        ]
-        saved = save_rows([form for form in forms if form.is_bound], user=request.user)
+        formset = editor_formset(queryset=rows, prefix="rows", form_kwargs={"user": request.user})
+        forms = formset.forms
+        status = 400
+    elif data is not None:
+        edited = [form for form in forms if form.edited_fields]
+        saved = save_rows(edited, user=request.user)
         if saved is not None:
-            if saved and drafting:
-                messages.success(
-                    request,
-                    gettext(
-                        "Submitted: %(count)s changed entries. They are shown publicly once "
-                        "the coordination office has released them."
-                    )
-                    % {"count": saved},
-                )
-            elif saved:
-                messages.success(
-                    request, gettext("Saved: %(count)s changed entries.") % {"count": saved}
-                )
-            else:
-                messages.info(request, gettext("There were no changes to save."))
-            return redirect("jobcenters:edit_jobcenter", ags=jobcenter.district.ags)
-
-    # By the theme's key: rows read as values and as instances carry different objects.
-    # (theme, its heading's id, its rows), grouped by the theme's key: rows read as
-    # values and as instances carry different theme objects.
-    themes = []
-    for theme_pk, group in groupby(forms, key=lambda form: form.instance.factor.theme.pk):
-        group = list(group)
-        theme = group[0].instance.factor.theme
-        themes.append((theme, f"theme-{theme_pk}", PlainRows.runs(group)))
+            return _saved(request, jobcenter, edited, drafting)
+        # Untouched rows are neither validated nor saved, and are shown as stored.
+        forms = [form if form in edited else formset.stored_form(form) for form in forms]
     context = {
         "jobcenter": jobcenter,
-        "themes": themes,
+        "formset": formset,
+        "forms": forms,
         "statuses": list(Status),
         "invalid_forms": [form for form in forms if form.is_bound and form.errors],
         "provisional": any(not row.factor.verified for row in rows),
@@ -155,7 +128,33 @@ def edit_jobcenter(request, ags):
         "reviewer": roles.is_coordinator(request.user),
         "review_required": settings.KJC_REVIEW_REQUIRED,
     }
-    return render(request, "jobcenters/editor.html", context)
+    return render(request, "jobcenters/editor.html", context, status=status)
+
+
+def _saved(request, jobcenter, saved, drafting):
+    """Back to the saved rows, with a message naming them."""
+    url = reverse("jobcenters:edit_jobcenter", args=[jobcenter.district.ags])
+    if not saved:
+        messages.info(request, gettext("There were no changes to save."))
+        return redirect(url)
+    numbers = sorted(form.instance.factor.number for form in saved)
+    values = {"count": len(numbers), "numbers": ", ".join(map(str, numbers))}
+    if drafting:
+        text = ngettext(
+            "Submitted – %(count)d changed entry: factor %(numbers)s. It is shown publicly "
+            "once the coordination office has released it.",
+            "Submitted – %(count)d changed entries: factors %(numbers)s. They are shown "
+            "publicly once the coordination office has released them.",
+            len(numbers),
+        )
+    else:
+        text = ngettext(
+            "Saved – %(count)d changed entry: factor %(numbers)s.",
+            "Saved – %(count)d changed entries: factors %(numbers)s.",
+            len(numbers),
+        )
+    messages.success(request, text % values)
+    return redirect(f"{url}#factor-{numbers[0]}")
 
 
 def save_rows(forms, *, user):
@@ -183,7 +182,8 @@ def save_rows(forms, *, user):
     except EditConflict as conflict:
         # Someone saved between our check and the row lock; everything was rolled back.
         version = current.cleaned_data["version"]
-        found = find_conflicts({conflict.current: (version, current.edited_fields)})
+        stale = {conflict.current: (version, current.edited_fields)}
+        found = find_conflicts(stale, user=user)
         current.add_conflict(found[conflict.current.pk], conflict.current.version)
         return None
     return len(forms)
@@ -194,7 +194,7 @@ def save_rows(forms, *, user):
 
 @dataclass
 class ReviewRow:
-    draft: PendingChange  # or what queued_drafts() gives for one
+    draft: PendingChange
     changes: list  # [(label, released value, draft value)]
     outdated: bool  # the released row moved on after the draft was made
     checked: bool = False
@@ -247,50 +247,13 @@ def review_rows(pending_changes, chosen=()):
 
 
 def queued_drafts():
-    """Every draft with what the review queue shows of it, in one query of plain values
-    (six model instances per draft, and their columns, were most of the page's time):
-    objects with the attributes of a PendingChange and its implementation, jobcenter,
-    district and factor that review_rows and the template read; users as their names
-    (what str(user) gives)."""
-    username = get_user_model().USERNAME_FIELD
-    draft_fields = (
-        "pk",
-        "version",
-        "base_version",
-        "state",
-        "review_comment",
-        f"reviewed_by__{username}",
-        "reviewed_at",
-        "submitted_at",
-        f"submitted_by__{username}",
-        *EDITABLE_FIELDS,
-    )
-    released_fields = ("version", *EDITABLE_FIELDS)
-    values = PendingChange.objects.order_by(
-        "implementation__jobcenter__district__ags", "implementation__factor__number"
-    ).values_list(
-        *draft_fields,
-        *(f"implementation__{name}" for name in released_fields),
-        "implementation__jobcenter__name",
-        "implementation__jobcenter__district__ags",
-        "implementation__factor__number",
-        "implementation__factor__title",
-    )
-    drafts = []
-    split = len(draft_fields) + len(released_fields)
-    for row in values:
-        draft = SimpleNamespace(**dict(zip(draft_fields, row[: len(draft_fields)], strict=True)))
-        draft.reviewed_by = getattr(draft, f"reviewed_by__{username}")
-        draft.submitted_by = getattr(draft, f"submitted_by__{username}")
-        draft.is_returned = draft.state == PendingChange.State.RETURNED
-        released = row[len(draft_fields) : split]
-        released = SimpleNamespace(**dict(zip(released_fields, released, strict=True)))
-        name, ags, number, title = row[split:]
-        released.jobcenter = SimpleNamespace(name=name, district=SimpleNamespace(ags=ags))
-        released.factor = SimpleNamespace(number=number, title=title)
-        draft.implementation = released
-        drafts.append(draft)
-    return drafts
+    """Every draft with its released row, jobcenter, factor and people (one query)."""
+    return PendingChange.objects.select_related(
+        "implementation__jobcenter__district",
+        "implementation__factor",
+        "submitted_by",
+        "reviewed_by",
+    ).order_by("implementation__jobcenter__district__ags", "implementation__factor__number")
 
 
 def _review_page(request, form, status=200):
@@ -321,25 +284,20 @@ def _review_page(request, form, status=200):
     return render(request, "jobcenters/review_queue.html", context, status=status)
 
 
-def _require_coordinator(user):
-    if not roles.is_coordinator(user):
-        raise PermissionDenied(gettext("Only the coordination office reviews changes."))
-
-
 @require_safe
 @never_cache
 @login_required
+@roles.coordinator_required
 def review_queue(request):
     """Every unreleased change with its released and new values, for the coordination office."""
-    _require_coordinator(request.user)
     return _review_page(request, ReviewActionForm())
 
 
 @require_POST
 @login_required
+@roles.coordinator_required
 def review_action(request):
     """Release or send back the chosen drafts in one transaction: all of them, or none."""
-    _require_coordinator(request.user)
     form = ReviewActionForm(request.POST)
     if not form.is_valid():
         return _review_page(request, form, status=400)

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.text import capfirst
 
 from factors.models import Factor
-from jobcenters import roles, views
+from jobcenters import roles
 from jobcenters.models import Implementation, PendingChange, Status
 from jobcenters.services import (
     EditConflict,
@@ -33,8 +33,10 @@ from jobcenters.spreadsheets import (
     write_csv,
 )
 
+from . import test_editor
 from .base import PersonaTestCase
 from .factories import make_theme, make_user
+from .test_editor import prefix_of
 
 MARKER = "UNRELEASED-MARKER-5c1e"
 
@@ -49,23 +51,7 @@ def editor_url(jobcenter):
 def editor_data(jobcenter, changes=None):
     """The whole editor form as the browser sends it in review mode: a row with a
     draft carries the draft's values and version, the others the released ones."""
-    changes = changes or {}
-    data = {}
-    for row in Implementation.objects.filter(jobcenter=jobcenter).select_related("pending_change"):
-        shown = getattr(row, "pending_change", None) or row
-        values = {
-            "status": shown.status,
-            "progress": shown.progress,
-            "not_applicable_reason": shown.not_applicable_reason,
-            "public_note": shown.public_note,
-            "internal_note": shown.internal_note,
-            "evidence_url": shown.evidence_url,
-            "target_date": shown.target_date.isoformat() if shown.target_date else "",
-            "version": shown.version,
-        }
-        values.update(changes.get(row.pk, {}))
-        data.update({f"row-{row.pk}-{name}": value for name, value in values.items()})
-    return data
+    return test_editor.editor_data(jobcenter, changes, drafts=True)
 
 
 def german(msgid):
@@ -431,7 +417,7 @@ class EditorTests(ReviewTestCase):
         self.assertContains(response, german("Awaiting release"))
         self.assertContains(response, f">\n{MARKER}</textarea>")  # the form holds the draft
         self.assertContains(
-            response, f'name="row-{draft.implementation_id}-version" value="{draft.version}"'
+            response, f'name="{prefix_of(draft.implementation)}-version" value="{draft.version}"'
         )
         self.assertContains(response, 'class="notice notice-review"')
         # What the draft changes against the released state, named per field.
@@ -447,11 +433,8 @@ class EditorTests(ReviewTestCase):
         )
         self.assertContains(
             response,
-            german(
-                "Submitted: %(count)s changed entries. They are shown publicly once "
-                "the coordination office has released them."
-            )
-            % {"count": 1},
+            "Eingereicht – 1 geänderter Eintrag: Faktor 1. Er wird öffentlich angezeigt, "
+            "sobald die Koordinierungsstelle ihn freigegeben hat.",
         )
         self.assertContains(response, MARKER)  # the editor now shows the draft
         self.assertEqual(self.row().status, Status.NOT_REPORTED)
@@ -509,7 +492,7 @@ class EditorTests(ReviewTestCase):
         # The form now carries the other draft's version, so saving again is a
         # deliberate decision. (In a test the racing save shares the request's
         # transaction, so the roll-back takes it along.)
-        self.assertContains(response, f'name="row-{row.pk}-version" value="{row.version + 1}"')
+        self.assertContains(response, f'name="{prefix_of(row)}-version" value="{row.version + 1}"')
         self.assertFalse(PendingChange.objects.exists())
 
     def test_coordinator_sees_the_released_values_and_a_link_to_the_queue(self):
@@ -521,18 +504,19 @@ class EditorTests(ReviewTestCase):
         self.assertNotContains(response, f">\n{MARKER}</textarea>")
         self.assertContains(response, f"→ {MARKER}")
         self.assertContains(
-            response, f'name="row-{draft.implementation_id}-version" value="{draft.base_version}"'
+            response,
+            f'name="{prefix_of(draft.implementation)}-version" value="{draft.base_version}"',
         )
 
-    def test_outsider_gets_404_and_writes_nothing(self):
+    def test_outsider_gets_403_and_writes_nothing(self):
         self.submit()
         row = self.row()
         self.login(self.staff_b)
         response = self.client.get(editor_url(self.jobcenter_a))
-        self.assertEqual(response.status_code, 404)
+        self.assertEqual(response.status_code, 403)
         self.assertNotIn(MARKER, response.content.decode())
         data = editor_data(self.jobcenter_a, {row.pk: {"internal_note": "fremd"}})
-        self.assertEqual(self.client.post(editor_url(self.jobcenter_a), data).status_code, 404)
+        self.assertEqual(self.client.post(editor_url(self.jobcenter_a), data).status_code, 403)
         self.assertEqual(PendingChange.objects.get().internal_note, "")
         self.client.logout()
         response = self.client.get(editor_url(self.jobcenter_a))
@@ -551,9 +535,10 @@ class EditorTests(ReviewTestCase):
         self.assertNotContains(response, reverse(QUEUE))
         row = self.row()
         data = editor_data(self.jobcenter_a)
-        data[f"row-{row.pk}-version"] = row.version
-        data[f"row-{row.pk}-status"] = Status.PLANNED
-        data[f"row-{row.pk}-public_note"] = ""
+        data[f"{prefix_of(row)}-version"] = row.version
+        data[f"{prefix_of(row)}-status"] = Status.PLANNED
+        data[f"{prefix_of(row)}-progress"] = row.progress
+        data[f"{prefix_of(row)}-public_note"] = ""
         self.assertEqual(self.client.post(editor_url(self.jobcenter_a), data).status_code, 302)
         self.assertEqual(self.row().status, Status.PLANNED)
         # The draft stays for the coordination office, which can no longer release it.
@@ -589,11 +574,11 @@ class EditorQueryTests(ReviewTestCase):
             self.submit(self.row(number=number))
         self.login(self.staff_a)
         # 1 session, 2 user, 3 group names (demo-account check and role check), 4 the
-        # jobcenter's 35 rows as plain values, 5 the 18 rows with a draft again, with
-        # factor, theme, updated_by and draft with its submitter.
+        # jobcenter's 35 rows with factor, theme, updated_by and draft with its submitter
+        # and reviewer (before the formset, the rows with a draft were read again).
         # + 1: the second-factor device named in the session (django-otp's OTPMiddleware;
         # the accounts 2FA gate asks user.is_verified() on signed-in pages).
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(5):
             response = self.client.get(editor_url(self.jobcenter_a))
         self.assertContains(response, 'class="review-state review-state-submitted"', count=18)
 
@@ -634,6 +619,21 @@ class QueueTests(ReviewTestCase):
         # the accounts 2FA gate asks user.is_verified() on signed-in pages).
         with self.assertNumQueries(5):
             self.client.get(reverse(QUEUE))
+
+    def test_intro_matches_whether_the_review_step_is_on(self):
+        """Issue 13, item 15: with the step off, the intro no longer says that changes
+        wait for release while the notice below says they are saved directly."""
+        self.submit()
+        self.login(self.coordinator)
+        waits = "erst nach der Freigabe öffentlich"
+        off = "Das Freigabeverfahren ist ausgeschaltet"
+        response = self.client.get(reverse(QUEUE))
+        self.assertContains(response, waits)
+        with override_settings(KJC_REVIEW_REQUIRED=False):
+            response = self.client.get(reverse(QUEUE))
+        text = response.content.decode()
+        self.assertNotIn(waits, text)
+        self.assertIn(off, text)
 
     def test_access(self):
         draft = self.submit()
@@ -786,58 +786,3 @@ class DashboardTests(ReviewTestCase):
             response = self.client.get(url)
         self.assertNotContains(response, 'id="pending-changes"')
         self.assertEqual(len(with_review) - len(without), 1)
-
-
-class QueuedDraftsTests(ReviewTestCase):
-    """The queue reads its drafts as plain values (views.queued_drafts); the rows it
-    shows are those review_rows makes of the PendingChange instances."""
-
-    def test_values_give_what_instances_give(self):
-        self.submit()
-        returned = self.submit(
-            self.row(self.jobcenter_b),
-            user=self.staff_b,
-            values={"status": Status.PLANNED, "progress": 10, "target_date": "2027-01-31"},
-        )
-        return_change(pending=returned, user=self.coordinator, comment="Zu <früh>\nund so")
-        outdated = self.submit(self.row(number=2), values={"public_note": "neu"})
-        released = self.row(number=2)
-        update_implementation(
-            implementation=released,
-            values={"internal_note": "intern"},
-            expected_version=released.version,
-            user=self.coordinator,
-        )
-        instances = PendingChange.objects.select_related(
-            "implementation__jobcenter__district",
-            "implementation__factor",
-            "submitted_by",
-            "reviewed_by",
-        ).order_by("implementation__jobcenter__district__ags", "implementation__factor__number")
-        chosen = {f"{outdated.pk}-{outdated.version}"}
-        for language in ("de", "en"):
-            with translation.override(language):
-                fast = views.review_rows(views.queued_drafts(), chosen)
-                slow = views.review_rows(instances, chosen)
-                self.assertEqual(len(fast), 3)
-                for ours, theirs in zip(fast, slow, strict=True):
-                    self.assertEqual(
-                        (ours.key, ours.changes, ours.outdated, ours.checked),
-                        (theirs.key, theirs.changes, theirs.outdated, theirs.checked),
-                    )
-                    draft, model = ours.draft, theirs.draft
-                    for name in ("review_comment", "reviewed_at", "submitted_at", "is_returned"):
-                        self.assertEqual(getattr(draft, name), getattr(model, name), name)
-                    for name in ("reviewed_by", "submitted_by"):
-                        user = getattr(model, name)
-                        self.assertEqual(getattr(draft, name), user and str(user), name)
-                    row, implementation = draft.implementation, model.implementation
-                    self.assertEqual(row.jobcenter.name, implementation.jobcenter.name)
-                    self.assertEqual(
-                        row.jobcenter.district.ags, implementation.jobcenter.district.ags
-                    )
-                    self.assertEqual(
-                        (row.factor.number, row.factor.title),
-                        (implementation.factor.number, implementation.factor.title),
-                    )
-        self.assertEqual([row.outdated for row in fast].count(True), 1)

@@ -37,6 +37,8 @@ def test_submit_send_back_and_release(make_page):
     login(staff, "staff")
     staff.goto(f"/bearbeiten/{ags}/")
     staff.page.select_option("select[name$='-status'] >> nth=0", Status.DONE)
+    # Notes and link sit behind the row's disclosure.
+    staff.page.click("details.more >> nth=0 >> summary")
     staff.page.fill("textarea[name$='-public_note'] >> nth=0", MARKER)
     staff.page.click("form.editor button[type=submit] >> nth=0")
     staff.page.wait_for_load_state()
