@@ -398,7 +398,7 @@ class SecondFactorTests(AccountTestCase):
             reverse("jobcenters:edit_jobcenter", args=[ags]),
             reverse("jobcenters:export_status", args=[ags, "csv"]),
             reverse("jobcenters:import_status", args=[ags]),
-            reverse("jobcenters:import_catalogue"),
+            reverse("factors:import_catalogue"),
             reverse("jobcenters:review_queue"),
             reverse("reports:dashboard"),
             reverse("reports:dashboard_xlsx"),

@@ -27,7 +27,7 @@ class PrivatePagesTests(PersonaTestCase):
         urls |= {
             reverse("jobcenters:edit_jobcenter", args=[ags]),
             reverse("jobcenters:import_status", args=[ags]),
-            reverse("jobcenters:import_catalogue"),
+            reverse("factors:import_catalogue"),
             reverse("admin:index"),
             reverse("admin:jobcenters_implementation_changelist"),
             reverse(
