@@ -43,7 +43,9 @@ def po_quote(text):
 def plural_entry(lines, translations, missing):
     """An ngettext entry: msgstr[0] and msgstr[1] from `singular<TAB>plural` German."""
     plural = next(i for i, line in enumerate(lines) if line.startswith("msgid_plural"))
-    msgid = po_unquote(lines[lines.index(next(x for x in lines if x.startswith("msgid "))) : plural])
+    msgid = po_unquote(
+        lines[lines.index(next(x for x in lines if x.startswith("msgid "))) : plural]
+    )
     german = translations.get(msgid, "")
     singular, sep, many = german.partition("\t")
     first = next(i for i, line in enumerate(lines) if line.startswith("msgstr"))
