@@ -53,7 +53,11 @@ def plural_entry(lines, translations, missing):
         if not any(line.startswith("msgstr[0] ") and line != 'msgstr[0] ""' for line in lines):
             missing.append(msgid)
         return "\n".join(lines)
-    head = [line for line in lines[:first] if not line.startswith("#|")]
+    head = [
+        line.replace(", fuzzy", "") if line.startswith("#,") else line
+        for line in lines[:first]
+        if not line.startswith("#|")
+    ]
     return "\n".join(
         [*head, "msgstr[0] " + po_quote(singular.strip()), "msgstr[1] " + po_quote(many.strip())]
     )
