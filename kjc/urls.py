@@ -20,5 +20,7 @@ urlpatterns = [
     path("", include("public.urls")),
 ]
 
+handler400 = "kjc.views.bad_request"
+
 if settings.KJC_BENCH:  # bench/run's yardstick; absent on a real site
     urlpatterns.insert(1, path("bench/floor", views.bench_floor, name="bench_floor"))

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
+from django.utils import translation
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
@@ -23,3 +26,11 @@ def bench_floor(request):
 
     Routed only with KJC_BENCH=1 (kjc/urls.py)."""
     return HttpResponse(b"ok\n", content_type="text/plain")
+
+
+def bad_request(request, exception):
+    """Django's 400 page in the language of the request, or the site's when the request
+    was refused before LocaleMiddleware ran (a foreign Host): never in whatever language
+    an earlier request left active in this worker thread."""
+    with translation.override(getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)):
+        return defaults.bad_request(request, exception)

@@ -8,3 +8,16 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's language, as a fresh worker thread does: Django keeps
+    the language of a test client's last request active in the thread, so without this a
+    test's outcome would depend on which test ran before it on the same xdist worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

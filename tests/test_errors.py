@@ -165,14 +165,14 @@ class BadInputTests(PersonaTestCase):
         from axes.models import AccessAttempt
 
         response = self.client.post(
-            reverse("admin:login"), {"username": "x" * 10_000, "password": "y"}
+            reverse("accounts:login"), {"username": "x" * 10_000, "password": "y"}
         )
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.context["form"].errors)
         attempt = AccessAttempt.objects.get()
         self.assertEqual(attempt.username, "x" * 255)
         # Real usernames are counted as typed.
-        self.client.post(reverse("admin:login"), {"username": "staff-a", "password": "wrong"})
+        self.client.post(reverse("accounts:login"), {"username": "staff-a", "password": "wrong"})
         self.assertTrue(AccessAttempt.objects.filter(username="staff-a").exists())
 
 

@@ -353,8 +353,9 @@ class DashboardTrendAndCompareTests(DashboardTestCase):
         self.login(self.director)
         self.client.get(URL, {"since": "2026-01-01"}, headers=EN)
         # session, user, group names, factors, data version, Stichtage, jobcenters, and
-        # the names of the users in "what changed" (not part of the data version)
-        with self.assertNumQueries(8):
+        # the names of the users in "what changed" (not part of the data version);
+        # + 1: the second-factor device named in the session (django-otp's OTPMiddleware).
+        with self.assertNumQueries(9):
             response = self.client.get(URL, headers=EN, query_params={"since": "2026-01-01"})
         self.assertEqual(response.context["dash"].headline.done, 1)
         self.staff_a.first_name, self.staff_a.last_name = "Anna", "Beispiel"

@@ -14,6 +14,7 @@ from jobcenters import spreadsheets
 from jobcenters.spreadsheets import reading
 from tests import hostile_files
 from tests.base import PersonaTestCase
+from tests.factories import confirm_second_factor
 
 
 @override_settings(LANGUAGE_CODE="en")
@@ -132,6 +133,7 @@ class HostileUploadTests(PersonaTestCase):
     def test_the_csrf_check_still_runs_after_the_size_check(self):
         client = Client(enforce_csrf_checks=True)
         client.force_login(self.staff_a)
+        confirm_second_factor(client, self.staff_a)
         response = client.post(self.url, {"file": SimpleUploadedFile("s.csv", b"AGS\n")})
         self.assertEqual(response.status_code, 403)
         response = client.post(reverse("factors:import_catalogue"), {"file": b""})
