@@ -10,7 +10,7 @@ from . import twofactor
 # URL families that need the second factor when the user must have one: the admin, the
 # editor with its exports and imports, review, catalogue import, the dashboard and its
 # export, and the coordination office's account pages.
-PROTECTED_NAMESPACES = {"admin", "jobcenters"}
+PROTECTED_NAMESPACES = {"admin", "jobcenters", "factors"}  # factors: the catalogue import
 PROTECTED_PREFIXES = ("reports:dashboard",)
 PROTECTED_VIEWS = {
     "accounts:account_list",
