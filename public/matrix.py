@@ -25,7 +25,8 @@ class MatrixTable:
     demo: DemoState = field(default_factory=DemoState)
 
 
-def build_matrix(*, theme=None, regierungsbezirk=None):
+def build_matrix(*, theme=None, regierungsbezirk=None, as_of=None):
+    """`as_of` (public.stichtag.AsOf): the cells as they were at the end of its day."""
     factors = Factor.objects.in_catalogue_order().annotate(**catalogue_counts())
     jobcenters = Jobcenter.objects.order_by("district__ags")
     implementations = Implementation.objects.order_by()
@@ -43,6 +44,8 @@ def build_matrix(*, theme=None, regierungsbezirk=None):
     jobcenters = list(jobcenters.values_list("pk", "district__ags", "district__name"))
     status_of = {}
     demo = 0
+    if as_of:
+        implementations = as_of.rows(implementations).order_by()
     # query: one narrow row per cell
     for jobcenter_id, factor_id, status, is_demo in implementations.values_list(
         "jobcenter_id", "factor_id", "status", "is_demo"
