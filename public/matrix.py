@@ -54,16 +54,17 @@ def build_matrix(*, theme=None, regierungsbezirk=None, as_of=None):
         demo += is_demo
 
     jobcenter_ids = [pk for pk, _ags, _name in jobcenters]
+    suffix = as_of.suffix if as_of else ""  # links stay on the Stichtag
     return MatrixTable(
         columns=[
-            {"name": name, "href": reverse("public:jobcenter_detail", args=[ags])}
+            {"name": name, "href": reverse("public:jobcenter_detail", args=[ags]) + suffix}
             for _pk, ags, name in jobcenters
         ],
         rows=[
             {
                 "number": number,
                 "title": title,
-                "href": reverse("public:factor_detail", args=[number]),
+                "href": reverse("public:factor_detail", args=[number]) + suffix,
                 # The status value of each cell, None where the row is missing.
                 "cells": [status_of.get((pk, jc_id)) for jc_id in jobcenter_ids],
             }

@@ -79,6 +79,11 @@ class AsOf:
         return urlencode({"stichtag": self.day.isoformat()}) if self.day else ""
 
     @property
+    def suffix(self):
+        """'?stichtag=YYYY-MM-DD' to append to a link of the page ('' for today)."""
+        return f"?{self.query}" if self.day else ""
+
+    @property
     def label(self):
         """'30.06.2026' in German, '30 June 2026' in English."""
         # Translators: date format of the Stichtag banner (Django's date format syntax).

@@ -74,8 +74,9 @@ def _joint_label(district):
     return _("%(name)s: joint institution (gE) – not part of the plan") % {"name": district.name}
 
 
-def _map_regions(districts, describe):
-    """One region per shape; `describe(district, jobcenter)` gives (fill class, label) of a KJC."""
+def _map_regions(districts, describe, as_of):
+    """One region per shape; `describe(district, jobcenter)` gives (fill class, label) of a KJC;
+    the links stay on the page's Stichtag (`as_of`)."""
     by_ags = {d.ags: d for d in districts}
     regions = []
     for shape in svg.map_geometry().shapes:
@@ -84,7 +85,7 @@ def _map_regions(districts, describe):
         region = {"shape": shape, "href": None}
         if jobcenter is not None:
             region["fill"], region["label"] = describe(district, jobcenter)
-            region["href"] = reverse("public:jobcenter_detail", args=[district.ags])
+            region["href"] = reverse("public:jobcenter_detail", args=[district.ags]) + as_of.suffix
         elif district is not None and district.model == OperatingModel.JOINT:
             region["fill"], region["label"] = "fill-joint", _joint_label(district)
             region["joint"] = True
@@ -192,7 +193,7 @@ def home(request):
             "map": _map(
                 "map-home",
                 _("Map of Hesse: share of implemented factors per district"),
-                _map_regions(districts, describe),
+                _map_regions(districts, describe, as_of),
                 share_legend(),
             ),
             "catalogue": CatalogueState.of(themes[0] if themes else None),
@@ -306,7 +307,7 @@ def factor_detail(request, number):
                 "map-factor",
                 _("Map of Hesse: status of factor %(number)s per district")
                 % {"number": factor.number},
-                _map_regions(districts, describe),
+                _map_regions(districts, describe, as_of),
                 status_legend(),
             ),
             "catalogue": CatalogueState.of(factor),

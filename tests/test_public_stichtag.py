@@ -95,6 +95,22 @@ class AsOfPageTests(StichtagDataMixin, TestCase):
         self.assertNotIn(">Neu<", second)
         self.assertEqual(first.count("Kursplanung abgestimmt"), 1)
 
+    def test_links_stay_on_the_stichtag(self):
+        links = {
+            ("public:home", ()): "/jobcenter/06438/?stichtag=2026-06-30",
+            ("public:factor_list", ()): "/faktoren/1/?stichtag=2026-06-30",
+            ("public:factor_detail", (1,)): "/jobcenter/06438/?stichtag=2026-06-30",
+            ("public:jobcenter_list", ()): "/jobcenter/06438/?stichtag=2026-06-30",
+            ("public:jobcenter_detail", ("06438",)): "/faktoren/1/?stichtag=2026-06-30",
+            ("public:matrix", ()): "/faktoren/1/?stichtag=2026-06-30",
+        }
+        for (name, args), href in links.items():
+            with self.subTest(name):
+                response = self.client.get(reverse(name, args=args), {"stichtag": AFTER})
+                self.assertContains(response, f'href="{href}"')
+                today = self.client.get(reverse(name, args=args))
+                self.assertNotContains(today, "?stichtag=")
+
     def test_filters_keep_the_stichtag(self):
         response = self.client.get(reverse("public:factor_list"), {"stichtag": AFTER})
         self.assertContains(response, '<input type="hidden" name="stichtag" value="2026-06-30">')
