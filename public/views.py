@@ -214,6 +214,7 @@ def factor_list(request):
         request.GET or None,
         queryset=Factor.objects.in_catalogue_order().annotate(**catalogue_counts()),
     )
+    factor_filter.implementations = as_of.rows()
     factors = public_factors(factor_filter.qs)  # query: the factors with their theme
     # query: status counts per factor, of every factor (at most 35 × 12 rows at any
     # size); the rows of factors that are filtered out are simply not shown.

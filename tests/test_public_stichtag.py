@@ -111,6 +111,14 @@ class AsOfPageTests(StichtagDataMixin, TestCase):
                 today = self.client.get(reverse(name, args=args))
                 self.assertNotContains(today, "?stichtag=")
 
+    def test_the_status_filter_asks_the_stichtags_state(self):
+        path = reverse("public:factor_list")
+        query = {"status": Status.DONE}
+        factor = '<a href="/faktoren/1/'
+        self.assertContains(self.client.get(path, {**query, "stichtag": AFTER}), factor)
+        self.assertNotContains(self.client.get(path, {**query, "stichtag": BEFORE}), factor)
+        self.assertContains(self.client.get(path, query), factor)
+
     def test_filters_keep_the_stichtag(self):
         response = self.client.get(reverse("public:factor_list"), {"stichtag": AFTER})
         self.assertContains(response, '<input type="hidden" name="stichtag" value="2026-06-30">')
