@@ -41,7 +41,9 @@ class StichtagForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%d"],
         validators=[_past_day],
-        error_messages={"invalid": gettext_lazy("Give the Stichtag as YYYY-MM-DD.")},
+        error_messages={
+            "invalid": gettext_lazy("Give the Stichtag as a day that exists, written YYYY-MM-DD.")
+        },
     )
 
 

@@ -133,11 +133,11 @@ class BadStichtagTests(StichtagDataMixin, TestCase):
     def bad_values(self):
         tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
         return {
-            "2026-02-31": "Stichtag im Format JJJJ-MM-TT",
-            "30.06.2026": "Stichtag im Format JJJJ-MM-TT",
-            "junk": "Stichtag im Format JJJJ-MM-TT",
-            "2026-06-30'--": "Stichtag im Format JJJJ-MM-TT",
-            "99999-01-01": "Stichtag im Format JJJJ-MM-TT",
+            "2026-02-31": "einen Tag an, den es gibt, im Format JJJJ-MM-TT",
+            "30.06.2026": "einen Tag an, den es gibt, im Format JJJJ-MM-TT",
+            "junk": "einen Tag an, den es gibt, im Format JJJJ-MM-TT",
+            "2026-06-30'--": "einen Tag an, den es gibt, im Format JJJJ-MM-TT",
+            "99999-01-01": "einen Tag an, den es gibt, im Format JJJJ-MM-TT",
             tomorrow: "Das Datum liegt in der Zukunft.",
             "1999-12-31": "Das Datum liegt vor dem Jahr 2000.",
             "2026-01-09": "Der erste erfasste Stand ist vom 10.01.2026.",
