@@ -320,7 +320,8 @@ def audit_list(request):
     kind = request.GET.get("art", "")
     if kind in AuditEvent.Kind.values:
         events = events.filter(kind=kind)
-    name = request.GET.get("konto", "").strip()[:150]
+    # PostgreSQL refuses NUL in text: such a name matches nothing anyway.
+    name = request.GET.get("konto", "").replace("\x00", "").strip()[:150]
     if name:
         events = events.filter(username__iexact=name)
     page = Paginator(events, 100).get_page(page_number(request))

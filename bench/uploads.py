@@ -103,8 +103,10 @@ def _child(db, name):
     _setup_django(db)
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
+    from django.test.utils import setup_test_environment
     from django.urls import reverse
 
+    setup_test_environment()  # so that the response carries its template context
     staff, coordinator = _users()
     client = Client(HTTP_HOST="127.0.0.1")
     if name == "real export of all jobcenters, back":

@@ -239,16 +239,7 @@ def _parse_rows(text, errors):
     appeared on.
     """
     delimiter, skip_sep_line = _dialect(text)
-    # The header is the first line, or the second after Excel's "sep=" line.
-    header = text.lstrip().split("\n", 2)[1 if skip_sep_line else 0 :][:1]
-    if header and header[0].count(delimiter) >= MAX_COLUMNS:
-        errors.append(
-            RowError(
-                None,
-                _("The header has more than %(limit)s columns. Expected: %(expected)s.")
-                % {"limit": MAX_COLUMNS, "expected": ", ".join(COLUMNS)},
-            )
-        )
+    if _header_too_wide(text, delimiter, skip_sep_line, errors):
         return [], {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
@@ -256,8 +247,6 @@ def _parse_rows(text, errors):
     width = 0
     seen = {}  # number -> first line
     addressees = _addressee_lookup()
-    title_max = Factor._meta.get_field("title").max_length
-    theme_max = Theme._meta.get_field("name").max_length
     line = 1
     while True:
         try:
@@ -305,67 +294,81 @@ def _parse_rows(text, errors):
             )
             continue
         values = {name: cells[i] for name, i in positions.items() if name in COLUMNS}
-        row_errors = []
-        number = _parse_number(_clean(values["number"]), start, row_errors)
-        if number is not None:
-            if number in seen:
-                row_errors.append(
-                    RowError(
-                        start,
-                        _("the number %(number)s appears again (first in line %(first)s).")
-                        % {"number": number, "first": seen[number]},
-                    )
-                )
-            else:
-                seen[number] = start
-        theme = _clean(values["theme"])
-        if not theme:
-            row_errors.append(RowError(start, _("the theme is empty.")))
-        elif len(theme) > theme_max:
-            row_errors.append(
-                RowError(
-                    start,
-                    _("the theme is longer than %(max)s characters.") % {"max": theme_max},
-                )
-            )
-        title = _clean(values["title"])
-        if not title:
-            row_errors.append(RowError(start, _("the title is empty.")))
-        elif len(title) > title_max:
-            row_errors.append(
-                RowError(
-                    start,
-                    _("the title is longer than %(max)s characters.") % {"max": title_max},
-                )
-            )
-        raw_addressee = _clean(values["addressee"])
-        addressee = addressees.get(raw_addressee.casefold())
-        if addressee is None:
-            row_errors.append(
-                RowError(
-                    start,
-                    _("unknown addressee “%(value)s”; allowed: %(allowed)s.")
-                    % {"value": raw_addressee, "allowed": _allowed_addressees()},
-                )
-            )
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        rows.append(
-            _Row(
-                line=start,
-                number=number,
-                theme=theme,
-                title=title,
-                description=values["description"].strip(),
-                addressee=addressee,
-            )
-        )
+        row = _check_row(values, start, seen, addressees, errors)
+        if row is not None:
+            rows.append(row)
     if positions is None:
         errors.append(RowError(None, _("The file is empty.")))
     elif not seen and not errors:
         errors.append(RowError(None, _("The file has a header row but no factor rows.")))
     return rows, seen
+
+
+def _header_too_wide(text, delimiter, skip_sep_line, errors):
+    # The header is the first line, or the second after Excel's "sep=" line.
+    header = text.lstrip().split("\n", 2)[1 if skip_sep_line else 0 :][:1]
+    if not header or header[0].count(delimiter) < MAX_COLUMNS:
+        return False
+    errors.append(
+        RowError(
+            None,
+            _("The header has more than %(limit)s columns. Expected: %(expected)s.")
+            % {"limit": MAX_COLUMNS, "expected": ", ".join(COLUMNS)},
+        )
+    )
+    return True
+
+
+def _check_row(values, line, seen, addressees, errors):
+    """The factor row of one line's `values`, or None with its problems in `errors`."""
+    row_errors = []
+    number = _parse_number(_clean(values["number"]), line, row_errors)
+    if number is not None:
+        if number in seen:
+            row_errors.append(
+                RowError(
+                    line,
+                    _("the number %(number)s appears again (first in line %(first)s).")
+                    % {"number": number, "first": seen[number]},
+                )
+            )
+        else:
+            seen[number] = line
+    theme = _clean(values["theme"])
+    if not theme:
+        row_errors.append(RowError(line, _("the theme is empty.")))
+    elif len(theme) > (theme_max := Theme._meta.get_field("name").max_length):
+        row_errors.append(
+            RowError(line, _("the theme is longer than %(max)s characters.") % {"max": theme_max})
+        )
+    title = _clean(values["title"])
+    if not title:
+        row_errors.append(RowError(line, _("the title is empty.")))
+    elif len(title) > (title_max := Factor._meta.get_field("title").max_length):
+        row_errors.append(
+            RowError(line, _("the title is longer than %(max)s characters.") % {"max": title_max})
+        )
+    raw_addressee = _clean(values["addressee"])
+    addressee = addressees.get(raw_addressee.casefold())
+    if addressee is None:
+        row_errors.append(
+            RowError(
+                line,
+                _("unknown addressee “%(value)s”; allowed: %(allowed)s.")
+                % {"value": raw_addressee, "allowed": _allowed_addressees()},
+            )
+        )
+    if row_errors:
+        errors.extend(row_errors)
+        return None
+    return _Row(
+        line=line,
+        number=number,
+        theme=theme,
+        title=title,
+        description=values["description"].strip(),
+        addressee=addressee,
+    )
 
 
 def import_catalogue(*, data, filename, dry_run=False, today=None):

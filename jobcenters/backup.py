@@ -97,7 +97,17 @@ def _rows():
     for model in backed_up_models():
         by_app[apps.get_app_config(model._meta.app_label)].append(model)
     for model in serializers.sort_dependencies(by_app.items(), allow_cycles=True):
-        yield from model._base_manager.order_by(model._meta.pk.name).iterator()
+        rows = model._base_manager.order_by(model._meta.pk.name)
+        # A foreign key written as a natural key reads its target: joined here, not one
+        # query per row (every history entry names its user).
+        natural = [
+            field.name
+            for field in model._meta.concrete_fields
+            if field.many_to_one and hasattr(field.related_model, "natural_key")
+        ]
+        if natural:
+            rows = rows.select_related(*natural)
+        yield from rows.iterator(chunk_size=2000)
 
 
 def export_all(path):

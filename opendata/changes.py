@@ -14,6 +14,10 @@ from jobcenters.models import Implementation, Status
 from reports import history
 
 FEED_LENGTH = 50
+# The feed looks for status changes among this many latest edits (notes, dates, …
+# change too): finding the previous status for every one of 274,000 history entries at
+# 405 jobcenters took 0.8 s on PostgreSQL, for only these few it is a few ms.
+FEED_WINDOW = 1000
 
 HistoricalImplementation = Implementation.history.model
 
@@ -41,6 +45,8 @@ def status_changes(*, factor_number=None, ags=None, limit=FEED_LENGTH):
         entries = entries.filter(factor__number=factor_number)
     if ags is not None:
         entries = entries.filter(jobcenter__district__ags=ags)
+    latest = entries.order_by("-history_date", "-history_id").values("history_id")
+    entries = HistoricalImplementation.objects.filter(history_id__in=latest[:FEED_WINDOW])
     # A differing earlier status, or none in the history (rows created in bulk, without
     # a first entry, whose first edit is still a report); lt/gt rather than a negated
     # equality, which SQL would make unknown for that NULL.

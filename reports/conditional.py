@@ -6,6 +6,7 @@ dated into the past, a catalogue edit or a deploy never gets a stale 304 or a st
 cached download.
 """
 
+from jobcenters.models import Implementation
 from pagecache.decorators import data_state, public_page
 
 
@@ -22,7 +23,9 @@ def data_version(request):
 def stand(request):
     """The one "Stand" of the data: the latest released change
     (Implementation.objects.latest_change(), read once per request)."""
-    return data_state(request).latest
+    if not hasattr(request, "_kjc_stand"):
+        request._kjc_stand = Implementation.objects.latest_change()
+    return request._kjc_stand
 
 
 # The open-data page, the downloads and the API: one decorator, as for public pages.

@@ -1,6 +1,7 @@
 """Fill locale/de/LC_MESSAGES/django.po from the team's locale/de-src/*.tsv files.
 
-Each .tsv line is `msgid<TAB>German text`. Run by `make messages` after
+Each .tsv line is `msgid<TAB>German text`; a plural (ngettext) is
+`singular msgid<TAB>German singular<TAB>German plural`. Run by `make messages` after
 makemessages; prints every msgid that still has no German text.
 """
 
@@ -39,6 +40,25 @@ def po_quote(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def plural_entry(lines, translations, missing):
+    """An ngettext entry: msgstr[0] and msgstr[1] from `singular<TAB>plural` German."""
+    plural = next(i for i, line in enumerate(lines) if line.startswith("msgid_plural"))
+    msgid = po_unquote(
+        lines[lines.index(next(x for x in lines if x.startswith("msgid "))) : plural]
+    )
+    german = translations.get(msgid, "")
+    singular, sep, many = german.partition("\t")
+    first = next(i for i, line in enumerate(lines) if line.startswith("msgstr"))
+    if not sep:
+        if not any(line.startswith("msgstr[0] ") and line != 'msgstr[0] ""' for line in lines):
+            missing.append(msgid)
+        return "\n".join(lines)
+    head = [line for line in lines[:first] if not line.startswith("#|")]
+    return "\n".join(
+        [*head, "msgstr[0] " + po_quote(singular.strip()), "msgstr[1] " + po_quote(many.strip())]
+    )
+
+
 def merge():
     translations = load_translations()
     entries = PO.read_text(encoding="utf-8").split("\n\n")
@@ -53,7 +73,7 @@ def merge():
             out.append(entry)
             continue
         if any(line.startswith("msgid_plural") for line in lines):
-            out.append(entry)  # plurals are translated by hand in the .po
+            out.append(plural_entry(lines, translations, missing))
             continue
         msgid = po_unquote(lines[ids[0] : strs[0]])
         # A fuzzy guess (or a broken entry with two msgstr lines) is no translation.

@@ -518,6 +518,9 @@ class AdminGermanWordingTests(TestCase):
     def test_the_admin_keeps_djangos_aendern(self):
         response = self.get_german(reverse("admin:index"))
         self.assertContains(response, ">Ändern<")
+        # Who is signed in, by full name: every demo login's first name is "Demo".
+        self.assertContains(response, "Willkommen,")
+        self.assertContains(response, "<strong>Demo Koordination</strong>")
         self.assertNotContains(response, "Veränderung")
         # The dashboard comparison keeps its own word, in its own context.
         with translation.override("de"):

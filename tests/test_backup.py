@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TransactionTestCase
+from django.utils import translation
 
 from jobcenters import roles
 from jobcenters.backup import GZIP_MAGIC, accepted_names, backed_up_models, format_for_name, sniff
@@ -37,6 +38,8 @@ def snapshot():
 class BackupRoundTripTests(TransactionTestCase):
     def setUp(self):
         self.tmp = Path(tempfile.mkdtemp())
+        # Messages are asserted in English; one test checks the German the user reads.
+        self.enterContext(translation.override("en"))
 
     def test_everything_survives_export_and_import_into_an_empty_database(self):
         out = StringIO()
@@ -103,6 +106,8 @@ class BackupRoundTripTests(TransactionTestCase):
                 with self.assertRaisesMessage(CommandError, "must end in .json, .json.gz"):
                     call_command("export_all", str(target), stdout=StringIO())
                 self.assertFalse(target.exists())
+        with translation.override("de"), self.assertRaisesMessage(CommandError, "Dateiname"):
+            call_command("export_all", str(self.tmp / "backup.txt"), stdout=StringIO())
 
     def test_the_content_decides_not_the_name(self):
         """What older versions wrote: XML in a file named backup.json."""

@@ -79,7 +79,7 @@ class ReminderTests(PersonaTestCase):
         self.assertIn(self.factors[1].title, message.body)
         self.assertNotIn(self.factors[0].title, message.body)
         self.assertIn(
-            old.astimezone(timezone.get_current_timezone()).strftime("%m/%d/%Y"), message.body
+            old.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d"), message.body
         )
         mail.outbox.clear()
         # 40 days is not stale by the default of KJC_STALE_MONTHS (6) months.
@@ -118,7 +118,7 @@ class ReminderTests(PersonaTestCase):
         body = mail.outbox[0].body
         self.assertIn(self.factors[2].title, body)
         self.assertNotIn(self.factors[0].title, body)
-        self.assertIn(upcoming.date.strftime("%m/%d/%Y"), body)
+        self.assertIn(upcoming.date.strftime("%Y-%m-%d"), body)
         mail.outbox.clear()
         # Without an upcoming Stichtag the round is over: only staleness counts.
         upcoming.delete()

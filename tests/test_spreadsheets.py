@@ -328,7 +328,7 @@ class ImportPreviewAndApplyTests(SpreadsheetTestCase):
                 2: [("internal_note", "", "neu")],
             },
         )
-        self.assertContains(response, "06/30/2027")  # English date format in these tests
+        self.assertContains(response, "2027-06-30")  # English dates: ISO (kjc/formats/en)
         self.client.post(self.import_a, {"token": response.context["token"]})
         self.assertEqual(self.row(self.jobcenter_a, 1).target_date, datetime.date(2027, 6, 30))
         self.assertEqual(self.row(self.jobcenter_a, 2).internal_note, "neu")

@@ -16,10 +16,12 @@ def po_entries():
         lines = block.splitlines()
         if any(line.startswith("msgid_plural") for line in lines):
             continue
-        msgid_lines, msgstr_lines, flags, current = [], [], "", None
+        context_lines, msgid_lines, msgstr_lines, flags, current = [], [], [], "", None
         for line in lines:
             if line.startswith("#,"):
                 flags = line
+            elif line.startswith("msgctxt "):
+                current = context_lines
             elif line.startswith("msgid "):
                 current = msgid_lines
             elif line.startswith("msgstr"):
@@ -27,6 +29,9 @@ def po_entries():
             if current is not None and '"' in line and not line.startswith("#"):
                 current.append(line[line.index('"') + 1 : line.rindex('"')])
         msgid = unescape("".join(msgid_lines))
+        if msgid and context_lines:
+            # How the .mo keys an entry with a context (pgettext).
+            msgid = unescape("".join(context_lines)) + "\x04" + msgid
         if msgid:
             yield msgid, unescape("".join(msgstr_lines)), flags
 
