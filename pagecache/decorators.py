@@ -120,6 +120,36 @@ def _etag(request, *args, **kwargs):
     return _weak_etag(f"{viewer(request)}|{data_state(request).version}")
 
 
+def canonical_params(form_class, query):
+    """The cleaned values of `query` as a stable string, or None when they are not valid
+    (no query: the form validates plain values)."""
+    if not set(query).issubset(form_class.base_fields):
+        return None
+    form = form_class(query)
+    if not form.is_valid():
+        return None
+    return str(
+        sorted(
+            (name, str(value))
+            for name, value in form.cleaned_data.items()
+            if value not in (None, "")
+        )
+    )
+
+
+def _params_etag(form_class):
+    """ETag of a page with parameters: it differs per cleaned value (per Stichtag), and
+    a bad parameter's answer never shares the ETag of a good one."""
+
+    def etag(request, *args, **kwargs):
+        params = canonical_params(form_class, request.GET)
+        if params is None:
+            params = "raw:" + request.GET.urlencode()
+        return _weak_etag(f"{viewer(request)}|{data_state(request).version}|{params}")
+
+    return etag
+
+
 # HTTP dates have whole seconds. Until the second of the latest change has passed (with
 # a margin for the database's clock), a change later in that same second would carry
 # the same date, and a client revalidating with If-Modified-Since alone would get a
@@ -157,7 +187,8 @@ def public_page(view=None, *, params=None):
     """
     if view is None:
         return functools.partial(public_page, params=params)
-    conditional = condition(etag_func=_etag, last_modified_func=last_modified)(view)
+    etag_func = _etag if params is None else _params_etag(params)
+    conditional = condition(etag_func=etag_func, last_modified_func=last_modified)(view)
     wrapped = require_safe(_revalidate(conditional))
     wrapped.page_cache = DATA
     wrapped.page_cache_params = params

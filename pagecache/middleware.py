@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 
-from .decorators import DATA, data_state, last_modified, viewer
+from .decorators import DATA, canonical_params, data_state, last_modified, viewer
 
 # A cached page is only ever found again under the same data version; the timeout
 # just bounds how long superseded pages occupy memory.
@@ -151,16 +151,9 @@ class PageCacheMiddleware:
         form_class = getattr(view, "page_cache_params", None)
         if form_class is None:
             return request.build_absolute_uri()
-        if not set(request.GET).issubset(form_class.base_fields):
+        cleaned = canonical_params(form_class, request.GET)
+        if cleaned is None:
             return None
-        form = form_class(request.GET)
-        if not form.is_valid():
-            return None
-        cleaned = sorted(
-            (name, str(value))
-            for name, value in form.cleaned_data.items()
-            if value not in (None, "")
-        )
         return f"{request.build_absolute_uri(request.path)}?{cleaned}"
 
     def _key(self, request, kind, address):

@@ -67,10 +67,15 @@ class FactorFilter(django_filters.FilterSet):
             condition |= Q(number=int(value))
         return queryset.filter(condition)
 
+    # The rows whose status the status filter asks for; a page as of a Stichtag sets its
+    # snapshot (public.stichtag.AsOf.rows).
+    implementations = None
+
     def reached_by_any(self, queryset, name, value):
-        return queryset.filter(
-            Exists(Implementation.objects.filter(factor=OuterRef("pk"), status=value))
+        rows = (
+            Implementation.objects.all() if self.implementations is None else self.implementations
         )
+        return queryset.filter(Exists(rows.filter(factor=OuterRef("pk"), status=value)))
 
 
 class DistrictFilter(django_filters.FilterSet):

@@ -25,7 +25,8 @@ class MatrixTable:
     demo: DemoState = field(default_factory=DemoState)
 
 
-def build_matrix(*, theme=None, regierungsbezirk=None):
+def build_matrix(*, theme=None, regierungsbezirk=None, as_of=None):
+    """`as_of` (public.stichtag.AsOf): the cells as they were at the end of its day."""
     factors = Factor.objects.in_catalogue_order().annotate(**catalogue_counts())
     jobcenters = Jobcenter.objects.order_by("district__ags")
     implementations = Implementation.objects.order_by()
@@ -43,6 +44,8 @@ def build_matrix(*, theme=None, regierungsbezirk=None):
     jobcenters = list(jobcenters.values_list("pk", "district__ags", "district__name"))
     status_of = {}
     demo = 0
+    if as_of:
+        implementations = as_of.rows(implementations).order_by()
     # query: one narrow row per cell
     for jobcenter_id, factor_id, status, is_demo in implementations.values_list(
         "jobcenter_id", "factor_id", "status", "is_demo"
@@ -51,16 +54,17 @@ def build_matrix(*, theme=None, regierungsbezirk=None):
         demo += is_demo
 
     jobcenter_ids = [pk for pk, _ags, _name in jobcenters]
+    suffix = as_of.suffix if as_of else ""  # links stay on the Stichtag
     return MatrixTable(
         columns=[
-            {"name": name, "href": reverse("public:jobcenter_detail", args=[ags])}
+            {"name": name, "href": reverse("public:jobcenter_detail", args=[ags]) + suffix}
             for _pk, ags, name in jobcenters
         ],
         rows=[
             {
                 "number": number,
                 "title": title,
-                "href": reverse("public:factor_detail", args=[number]),
+                "href": reverse("public:factor_detail", args=[number]) + suffix,
                 # The status value of each cell, None where the row is missing.
                 "cells": [status_of.get((pk, jc_id)) for jc_id in jobcenter_ids],
             }

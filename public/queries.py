@@ -78,12 +78,15 @@ def public_factors(queryset):
     )
 
 
-def jobcenter_entries(jobcenter):
+def jobcenter_entries(jobcenter, as_of=None):
     """The jobcenter's implementations in catalogue order, with factor and theme – one
-    query, through the public projection."""
+    query, through the public projection; `as_of` (public.stichtag.AsOf): as they were
+    at the end of its Stichtag."""
+    rows = Implementation.objects.filter(jobcenter=jobcenter)
+    if as_of:
+        rows = as_of.rows(rows)
     return list(
-        Implementation.objects.filter(jobcenter=jobcenter)
-        .select_related("factor__theme")
+        rows.select_related("factor__theme")
         .only(
             *PUBLIC_IMPLEMENTATION_FIELDS,
             "factor__id",

@@ -13,7 +13,7 @@ from factors.models import Factor
 from jobcenters.models import District, Implementation, Jobcenter, OperatingModel, Status
 from pagecache.decorators import data_state, public_page, static_page
 
-from . import svg
+from . import stichtag, svg
 from .filters import DistrictFilter, FactorFilter, MatrixFilterForm
 from .matrix import build_matrix, render_table
 from .queries import (
@@ -32,6 +32,7 @@ from .queries import (
     themes_with_catalogue_state,
     total_summary,
 )
+from .stichtag import params_form
 
 
 def percent(value):
@@ -73,8 +74,9 @@ def _joint_label(district):
     return _("%(name)s: joint institution (gE) – not part of the plan") % {"name": district.name}
 
 
-def _map_regions(districts, describe):
-    """One region per shape; `describe(district, jobcenter)` gives (fill class, label) of a KJC."""
+def _map_regions(districts, describe, as_of):
+    """One region per shape; `describe(district, jobcenter)` gives (fill class, label) of a KJC;
+    the links stay on the page's Stichtag (`as_of`)."""
     by_ags = {d.ags: d for d in districts}
     regions = []
     for shape in svg.map_geometry().shapes:
@@ -83,7 +85,7 @@ def _map_regions(districts, describe):
         region = {"shape": shape, "href": None}
         if jobcenter is not None:
             region["fill"], region["label"] = describe(district, jobcenter)
-            region["href"] = reverse("public:jobcenter_detail", args=[district.ags])
+            region["href"] = reverse("public:jobcenter_detail", args=[district.ags]) + as_of.suffix
         elif district is not None and district.model == OperatingModel.JOINT:
             region["fill"], region["label"] = "fill-joint", _joint_label(district)
             region["joint"] = True
@@ -108,16 +110,22 @@ def _map(map_id, title, regions, legend):
     }
 
 
-@public_page
+def _latest(as_of):
+    """Today's "As of" (one query); none on an as-of page, whose banner names the day."""
+    return None if as_of else Implementation.objects.latest_change()
+
+
+@public_page(params=stichtag.StichtagForm)
 def home(request):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
+    as_of, invalid = stichtag.read(request)  # as of a Stichtag: the first history entry
+    if invalid:
+        return invalid
     districts = districts_with_jobcenters()  # query 4
     # query 5 (the page shows no per-jobcenter dates: "As of" comes from the data state)
-    by_jobcenter = summaries_by(Implementation.objects.all(), "jobcenter_id", latest=False)
+    by_jobcenter = summaries_by(as_of.rows(), "jobcenter_id", latest=False)
     themes = themes_with_catalogue_state()  # query 6
-    by_theme = summaries_by(
-        Implementation.objects.all(), "factor__theme_id", latest=False
-    )  # query 7
+    by_theme = summaries_by(as_of.rows(), "factor__theme_id", latest=False)  # query 7
 
     rows = []
     for district in districts:
@@ -175,7 +183,8 @@ def home(request):
         request,
         "public/home.html",
         {
-            "latest": Implementation.objects.latest_change(),
+            "stichtag": as_of,
+            "latest": _latest(as_of),
             "total": total,
             "done_share": percent(total.done_share),
             "figures": figures,
@@ -184,7 +193,7 @@ def home(request):
             "map": _map(
                 "map-home",
                 _("Map of Hesse: share of implemented factors per district"),
-                _map_regions(districts, describe),
+                _map_regions(districts, describe, as_of),
                 share_legend(),
             ),
             "catalogue": CatalogueState.of(themes[0] if themes else None),
@@ -194,18 +203,22 @@ def home(request):
     )
 
 
-@public_page
+@public_page(params=params_form("q", "theme", "addressee", "status"))
 def factor_list(request):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
+    as_of, invalid = stichtag.read(request)  # as of a Stichtag: the first history entry
+    if invalid:
+        return invalid
     # One more query only with a theme filter: validating the chosen theme.
     factor_filter = FactorFilter(
         request.GET or None,
         queryset=Factor.objects.in_catalogue_order().annotate(**catalogue_counts()),
     )
+    factor_filter.implementations = as_of.rows()
     factors = public_factors(factor_filter.qs)  # query: the factors with their theme
     # query: status counts per factor, of every factor (at most 35 × 12 rows at any
     # size); the rows of factors that are filtered out are simply not shown.
-    summaries = summaries_by(Implementation.objects.all(), "factor_id", latest=False)
+    summaries = summaries_by(as_of.rows(), "factor_id", latest=False)
     rows = []
     for factor in factors:
         summary = summaries.get(factor.pk) or PublicSummary()
@@ -225,7 +238,8 @@ def factor_list(request):
         request,
         "public/factor_list.html",
         {
-            "latest": Implementation.objects.latest_change(),
+            "stichtag": as_of,
+            "latest": _latest(as_of),
             "filter": factor_filter,
             "rows": rows,
             "catalogue": CatalogueState.of(factors[0] if factors else None),
@@ -236,9 +250,12 @@ def factor_list(request):
     )
 
 
-@public_page
+@public_page(params=stichtag.StichtagForm)
 def factor_detail(request, number):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
+    as_of, invalid = stichtag.read(request)  # as of a Stichtag: the first history entry
+    if invalid:
+        return invalid
     factor = get_object_or_404(
         Factor.objects.select_related("theme").annotate(**catalogue_counts()),
         number=number,
@@ -246,7 +263,9 @@ def factor_detail(request, number):
     districts = districts_with_jobcenters()  # query 5
     implementations = {
         i.jobcenter_id: i
-        for i in Implementation.objects.filter(factor=factor).only(*PUBLIC_IMPLEMENTATION_FIELDS)
+        for i in as_of.rows(Implementation.objects.filter(factor=factor)).only(
+            *PUBLIC_IMPLEMENTATION_FIELDS
+        )
     }  # query 6
     rows = []
     for district in districts:
@@ -277,7 +296,8 @@ def factor_detail(request, number):
         request,
         "public/factor_detail.html",
         {
-            "latest": Implementation.objects.latest_change(),
+            "stichtag": as_of,
+            "latest": _latest(as_of),
             "factor": factor,
             "rows": rows,
             "done_rows": done,
@@ -288,7 +308,7 @@ def factor_detail(request, number):
                 "map-factor",
                 _("Map of Hesse: status of factor %(number)s per district")
                 % {"number": factor.number},
-                _map_regions(districts, describe),
+                _map_regions(districts, describe, as_of),
                 status_legend(),
             ),
             "catalogue": CatalogueState.of(factor),
@@ -297,16 +317,19 @@ def factor_detail(request, number):
     )
 
 
-@public_page
+@public_page(params=params_form("regierungsbezirk", "kind"))
 def jobcenter_list(request):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
+    as_of, invalid = stichtag.read(request)  # as of a Stichtag: the first history entry
+    if invalid:
+        return invalid
     district_filter = DistrictFilter(
         request.GET or None, queryset=District.objects.order_by("ags")
     )  # query 4: the Regierungsbezirk choices
     districts = public_districts(district_filter.qs)  # query 5: districts with their jobcenter
     # query 6; over every jobcenter whatever the filter, so its latest change is the
     # page's "As of" too (no query of its own).
-    summaries = summaries_by(Implementation.objects.all(), "jobcenter_id")
+    summaries = summaries_by(as_of.rows(), "jobcenter_id")
     rows, joint = [], []
     for district in districts:
         jobcenter = jobcenter_of(district)
@@ -330,6 +353,7 @@ def jobcenter_list(request):
         request,
         "public/jobcenter_list.html",
         {
+            "stichtag": as_of,
             "latest": total_summary(summaries.values()).latest,
             "filter": district_filter,
             "rows": rows,
@@ -342,14 +366,17 @@ def jobcenter_list(request):
     )
 
 
-@public_page
+@public_page(params=stichtag.StichtagForm)
 def jobcenter_detail(request, ags):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
+    as_of, invalid = stichtag.read(request)  # as of a Stichtag: the first history entry
+    if invalid:
+        return invalid
     jobcenter = get_object_or_404(
         Jobcenter.objects.select_related("district").annotate(**catalogue_counts()),
         district__ags=ags,
     )  # query 4
-    implementations = jobcenter_entries(jobcenter)  # query 5
+    implementations = jobcenter_entries(jobcenter, as_of)  # query 5
     groups = []
     for impl in implementations:
         theme = impl.factor.theme
@@ -368,6 +395,7 @@ def jobcenter_detail(request, ags):
         request,
         "public/jobcenter_detail.html",
         {
+            "stichtag": as_of,
             "jobcenter": jobcenter,
             "district": jobcenter.district,
             "groups": groups,
@@ -382,20 +410,24 @@ def jobcenter_detail(request, ags):
     )
 
 
-@public_page
+@public_page(params=params_form("theme", "regierungsbezirk"))
 def matrix(request):
     data_state(request)  # query 1: the data version (shared with the conditional GET)
+    as_of, invalid = stichtag.read(request)  # as of a Stichtag: the first history entry
+    if invalid:
+        return invalid
     form = MatrixFilterForm(request.GET or None)  # query 4: Regierungsbezirk choices
     theme = regierungsbezirk = None
     if form.is_valid():  # query (only with a theme chosen): validate the theme
         theme = form.cleaned_data["theme"]
         regierungsbezirk = form.cleaned_data["regierungsbezirk"] or None
-    table = build_matrix(theme=theme, regierungsbezirk=regierungsbezirk)  # queries 5–7
+    table = build_matrix(theme=theme, regierungsbezirk=regierungsbezirk, as_of=as_of)  # 5–7
     return render(
         request,
         "public/matrix.html",
         {
-            "latest": Implementation.objects.latest_change(),
+            "stichtag": as_of,
+            "latest": _latest(as_of),
             "form": form,
             "table": table,
             "table_html": render_table(table),

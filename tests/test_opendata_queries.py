@@ -50,19 +50,24 @@ class QueryPinMixin:
                     self.assertEqual(self.client.get(url).status_code, 200)
 
 
+def seed_reference_with_changes():
+    """The 16 jobcenters of the seed and some released changes for the feeds (also the
+    pins of tests/test_public_stichtag_queries.py)."""
+    seed_reference_data()
+    user = make_user("pin-editor")
+    for row in Implementation.objects.filter(jobcenter__district__ags="06438")[:3]:
+        update_implementation(
+            implementation=row,
+            values={"status": Status.PLANNED, "progress": 10},
+            expected_version=row.version,
+            user=user,
+        )
+
+
 class ReferenceQueryPins(QueryPinMixin, TestCase):
     @classmethod
     def setUpTestData(cls):
-        seed_reference_data()
-        user = make_user("pin-editor")
-        # Some released changes for the feeds.
-        for row in Implementation.objects.filter(jobcenter__district__ags="06438")[:3]:
-            update_implementation(
-                implementation=row,
-                values={"status": Status.PLANNED, "progress": 10},
-                expected_version=row.version,
-                user=user,
-            )
+        seed_reference_with_changes()
 
     def test_size(self):
         self.assertEqual(Jobcenter.objects.count(), 16)

@@ -1,7 +1,11 @@
 """What never reaches the public: internal notes and who changed an entry."""
 
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from jobcenters import roles, services
 from jobcenters.models import Implementation, Status
@@ -110,3 +114,43 @@ class LeakScanTests(TestCase):
             body = self.client.get(url).content.decode()
             self.assertNotIn(MARKERS["internal_note"], body, url)
             self.assertNotIn(MARKERS["email"], body, url)
+
+
+class AsOfLeakScanTests(LeakScanTests):
+    """The same scans over the data pages as of a Stichtag: read from history rows that
+    hold the internal note, the author as history user and as updated_by."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        author = get_user_model().objects.get(username=MARKERS["username"])
+        yesterday = timezone.now() - timedelta(days=1)
+        Implementation.history.bulk_history_create(
+            list(Implementation.objects.all()), default_user=author, default_date=yesterday
+        )
+        days = [timezone.localdate(yesterday), timezone.localdate()]
+        pages = [
+            reverse("public:home"),
+            reverse("public:factor_list"),
+            reverse("public:factor_list") + "?status=umgesetzt&q=Test",
+            reverse("public:jobcenter_list"),
+            reverse("public:matrix"),
+            *(reverse("public:factor_detail", args=[n]) for n in (1, 2, 3)),
+            *(reverse("public:jobcenter_detail", args=[ags]) for ags in ("06438", "06414")),
+        ]
+        cls.urls = [
+            f"{page}{'&' if '?' in page else '?'}stichtag={day.isoformat()}"
+            for page in pages
+            for day in days
+        ]
+
+    def test_the_feeds_scanned_hold_the_authors_change(self):
+        """No feed here: the history rows scanned do hold the markers."""
+        self.assertTrue(
+            Implementation.history.filter(
+                internal_note__startswith=MARKERS["internal_note"],
+                history_user__username=MARKERS["username"],
+            ).exists()
+        )
+        page = self.client.get(self.urls[0])
+        self.assertContains(page, "Stand zum Stichtag")
