@@ -107,6 +107,8 @@ def test_invite_set_password_second_factor_edit_sign_out(make_page):
 
     # Edit the own jobcenter, then sign out with the header's button.
     staff.page.select_option("select[name$='-status'] >> nth=0", Status.PLANNED)
+    # The notes sit behind the row's closed "Notes and link" disclosure: open it first.
+    staff.page.click("details.more >> nth=0 >> summary")
     staff.page.fill("textarea[name$='-public_note'] >> nth=0", MARKER)
     with staff.page.expect_navigation():
         staff.page.click("form.editor button[type=submit] >> nth=0")
