@@ -387,6 +387,20 @@ class SecondFactorTests(AccountTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "nicht gültig")
 
+    def test_a_used_authenticator_code_is_refused_the_second_time(self):
+        """django-otp's replay guard: the browser tests reset it to sign in again quickly
+        (tests/browser/signin.py), so it is proven here."""
+        device = self.totp_device(self.coordinator)
+        dashboard = reverse("reports:dashboard")
+        code = totp_code(device)
+        self.sign_in("coordinator")
+        self.assertRedirects(self.verify(code, dashboard), dashboard, fetch_redirect_response=False)
+        self.client.post(reverse("accounts:logout"))
+        self.sign_in("coordinator")
+        response = self.verify(code)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.client.get(dashboard).status_code, 302)
+
     def test_every_protected_url_family_needs_the_second_factor(self):
         self.totp_device(self.coordinator)
         self.sign_in("coordinator")
