@@ -18,9 +18,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import roles
-from .models import Implementation, PendingChange, StaffMembership, Status, stale_cutoff
+from .models import (
+    Implementation,
+    PendingChange,
+    StaffMembership,
+    Status,
+    display_value,
+    stale_cutoff,
+)
 from .services import EDITABLE_FIELDS
-from .spreadsheets import display_value
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 DEFAULT_DIGEST_DAYS = 7

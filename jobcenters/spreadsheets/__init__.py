@@ -13,7 +13,7 @@ it whole when any row has been changed since the preview.
 """
 
 from .applying import ImportRefused, apply_import
-from .checking import ImportPreview, RowChange, RowError, display_value, preview_import
+from .checking import ImportPreview, RowChange, RowError, preview_import
 from .columns import (
     COLUMN_BY_KEY,
     COLUMNS,
@@ -39,7 +39,6 @@ __all__ = [
     "RowError",
     "SpreadsheetError",
     "apply_import",
-    "display_value",
     "export_filename",
     "implementations_for_export",
     "preview_import",

@@ -9,12 +9,17 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from factors.models import Factor
-from jobcenters.models import IMPLIED_PROGRESS, Implementation, Jobcenter, Status
+from jobcenters.models import (
+    Implementation,
+    Jobcenter,
+    Status,
+    display_value,
+    implied_progress,
+)
 from jobcenters.services import EDITABLE_FIELDS, as_edited_by
 from kjc.spreadsheet_safety import unguard
 
@@ -80,20 +85,6 @@ def _from_json(name, value):
     if name == "target_date" and value:
         return datetime.date.fromisoformat(value)
     return value
-
-
-def display_value(name, value):
-    """An implementation field's value as the preview and the reminders show it (the one
-    copy in this package, to be pointed at the editor's when that is shared)."""
-    if value in (None, ""):
-        return "–"
-    if name == "status":
-        return str(Status(value).label)
-    if name == "target_date":
-        return date_format(value, "SHORT_DATE_FORMAT")
-    if name == "progress":
-        return f"{value} %"
-    return str(value)
 
 
 @dataclass
@@ -441,8 +432,7 @@ def _validated(impl, new, errors):
     candidate = Implementation(**{name: getattr(impl, name) for name in EDITABLE_FIELDS})
     for name, value in new.items():
         setattr(candidate, name, value)
-    if candidate.status in IMPLIED_PROGRESS:
-        candidate.progress = IMPLIED_PROGRESS[candidate.status]
+    candidate.progress = implied_progress(candidate.status, candidate.progress)
     try:
         candidate.clean_fields(
             exclude=[f.name for f in Implementation._meta.fields if f.name not in EDITABLE_FIELDS]
