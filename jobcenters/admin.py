@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -318,9 +319,7 @@ class ImplementationAdmin(
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj):
-        return format_html(
-            '<span aria-hidden="true">{}</span> {}', obj.status_icon, Status(obj.status).label
-        )
+        return render_to_string("includes/status_badge.html", {"status": Status(obj.status)})
 
     # --- saving ------------------------------------------------------------------------
 
