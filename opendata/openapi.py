@@ -34,6 +34,8 @@ def row_schema(columns):
     properties = {}
     for column in columns:
         schema = {**_KINDS[column.kind], "description": _english(column.description)}
+        if column.nullable and "null" not in schema["type"]:
+            schema["type"] = [schema["type"], "null"]
         if column.key == "status":
             schema["enum"] = list(STATUS_VALUES)
         properties[column.key] = schema
@@ -101,6 +103,8 @@ def document(request):
     meta_properties = {
         "dataset": {"type": "string"},
         "as_of": {"type": ["string", "null"], "format": "date"},
+        # The data's one "Stand": the latest released change (null without any).
+        "stand": {"type": ["string", "null"], "format": "date-time"},
         "last_modified": {"type": ["string", "null"], "format": "date-time"},
         "licence": {
             "type": "object",

@@ -37,6 +37,7 @@ class Column:
     key: str
     description: object  # a lazy translation
     kind: str = "text"  # text, int, float, bool, date, datetime
+    nullable: bool = False  # the value can be empty (null in JSON), e.g. unknown progress
 
 
 MATRIX_COLUMNS = [
@@ -51,6 +52,7 @@ MATRIX_COLUMNS = [
         "progress",
         _("Progress in per cent, 0 to 100; empty (null) while not reported: unknown, not zero."),
         "int",
+        nullable=True,
     ),
     Column(
         "not_applicable_reason", _("Why the factor does not apply (only for “not applicable”).")

@@ -71,13 +71,24 @@ class FeedTests(TestCase):
         self.assertIn("– → geplant", titles[1])
         self.assertIn("Wiesbaden", titles[0])
         self.assertIn("geplant → in Umsetzung", titles[0])
-        self.assertIn("(Demodaten)", titles[0])
+        # The row was demo data, but a real person's edit makes it real (staff edits set
+        # is_demo=False), so the entry for that change is not marked as demo data.
+        self.assertNotIn("Demodaten", titles[0])
         self.assertIn("Kreis Offenbach", titles[2])
         self.assertIn("Faktor 1: in Umsetzung → umgesetzt", titles[2])
         self.assertNotIn("Demodaten", titles[2])
         self.assertTrue(entries[2]["link"].endswith("/jobcenter/06438/#faktor-1"))
         self.assertTrue(all(e["updated"] for e in entries))
         self.assertEqual(len({e["id"] for e in entries}), 4)
+
+    def test_a_demo_accounts_change_stays_marked_as_demo_data(self):
+        demo = make_user("feed-demo", group=roles.DEMO_ACCOUNTS, jobcenters=[self.offenbach])
+        row = Implementation.objects.get(jobcenter=self.offenbach, factor__number=3)
+        Implementation.objects.filter(pk=row.pk).update(is_demo=True)
+        change(row, demo, timezone.now(), status=Status.PLANNED, progress=10)
+        titles = [e["title"] for e in self.entries(reverse("opendata:factor_feed", args=[3]))]
+        self.assertEqual(len(titles), 1)
+        self.assertIn("(Demodaten)", titles[0])
 
     def test_per_jobcenter_and_per_factor(self):
         offenbach = self.entries(reverse("opendata:jobcenter_feed", args=["06438"]))

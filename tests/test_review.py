@@ -270,7 +270,11 @@ class ServiceTests(ReviewTestCase):
             return apply_import(preview.changes, user=self.staff_a)
 
         first = staff_file()
-        before, after = f";{Status.NOT_REPORTED.label};0;", f";{Status.DONE.label};100;"
+        # The staff file is always German (export_rows), whatever language is active.
+        with translation.override("de"):
+            before, after = f";{Status.NOT_REPORTED.label};0;", f";{Status.DONE.label};100;"
+            in_progress = f";{Status.IN_PROGRESS.label};60;"
+            released_in_progress = f";{Status.IN_PROGRESS.label};"
         self.assertIn(before, first)
         self.assertEqual(upload(first.replace(before, after, 1)), 1)
         draft = PendingChange.objects.get()
@@ -285,7 +289,7 @@ class ServiceTests(ReviewTestCase):
         url = reverse("jobcenters:export_status", args=[self.jobcenter_a.district.ags, "csv"])
         self.assertEqual(self.client.get(url).content.decode("utf-8-sig"), second)
         self.assertTrue(second.splitlines()[1].endswith(f";{draft.version}"))
-        self.assertEqual(upload(second.replace(after, f";{Status.IN_PROGRESS.label};60;", 1)), 1)
+        self.assertEqual(upload(second.replace(after, in_progress, 1)), 1)
         self.assertEqual(PendingChange.objects.get().progress, 60)
 
         # An old file (made before the draft) is refused with a reason, nothing changes.
@@ -299,7 +303,7 @@ class ServiceTests(ReviewTestCase):
 
         # The coordination office's file holds the released values.
         released = write_csv(implementations_for_export([self.jobcenter_a], user=self.coordinator))
-        self.assertNotIn(f";{Status.IN_PROGRESS.label};", released.decode("utf-8-sig"))
+        self.assertNotIn(released_in_progress, released.decode("utf-8-sig"))
 
     def test_upload_page_says_the_entries_await_release(self):
         self.login(self.staff_a)

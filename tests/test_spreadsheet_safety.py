@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from factors.models import Factor
 from jobcenters import spreadsheets
-from jobcenters.models import Implementation, Jobcenter
+from jobcenters.models import Implementation, Jobcenter, Status
 from jobcenters.services import update_implementation
 from kjc.spreadsheet_safety import FORMULA_START, csv_text, unguard, xlsx_row
 from tests.base import PersonaTestCase
@@ -155,9 +155,27 @@ class DownloadTests(PersonaTestCase):
                     self.assert_csv_safe(response.content.decode("utf-8"), payloads, delimiter)
 
     def test_progress_stays_a_number(self):
+        # Rows carrying the payloads, with a known progress.
+        for number, (status, progress) in enumerate(
+            [(Status.IN_PROGRESS, 40), (Status.DONE, 100)], start=1
+        ):
+            impl = Implementation.objects.get(jobcenter=self.jobcenter_a, factor__number=number)
+            update_implementation(
+                implementation=impl,
+                values={"status": status, "progress": progress},
+                expected_version=impl.version,
+                user=self.coordinator,
+            )
         response = self.client.get(reverse("reports:download", args=["matrix", "csv"]))
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
-        self.assertTrue(all(row["progress"].isdigit() for row in rows))
+        # Unknown progress ("not reported") is empty since the reports branch, not 0; where
+        # progress is known, the guard must not have turned the number into text.
+        known = [row for row in rows if row["status"] != Status.NOT_REPORTED]
+        self.assertEqual(sorted(row["progress"] for row in known), ["100", "40"])
+        self.assertTrue(all(row["progress"].isdigit() for row in known))
+        self.assertTrue(
+            all(row["progress"] == "" for row in rows if row["status"] == Status.NOT_REPORTED)
+        )
 
 
 @override_settings(LANGUAGE_CODE="en")
