@@ -703,8 +703,9 @@ class StaffEditor(threading.Thread):
         token = f"Lasttest-{self.number}-{i:03d}-{secrets.token_hex(4)}"
         field = form.fields[notes[i % len(notes)]]
         field[1] = token
-        row = re.search(r"(\d+)", field[0])  # editor rows are named row-<pk>-public_note
-        row = int(row.group(1)) if row else None
+        # The editor is a formset: rows-<i>-public_note, with the row's pk in rows-<i>-id.
+        prefix = field[0].removesuffix("public_note")
+        row = next((int(v) for name, v in form.fields if name == prefix + "id"), None)
         fields = [tuple(f) for f in form.fields] + [s for s in form.submits if s[0] == "_save"][:1]
         status, body, hdrs, t = browser.post(form.action or editor, fields)
         self.latencies.append(t)
