@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from . import views
 
@@ -47,7 +48,15 @@ urlpatterns = [
     ),
     path(
         "konten/einladung/fertig/",
-        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/invitation_done.html"),
+        # The reset's "password saved" page, with the invitation's next step.
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_complete.html",
+            extra_context={
+                "next_step": _(
+                    "Your account is ready. Sign in now; you will then set up the second factor."
+                )
+            },
+        ),
         name="invitation_done",
     ),
     path("konten/", views.account_list, name="account_list"),

@@ -173,5 +173,10 @@ class DemoState:
     demo: int = 0
     total: int = 0
 
+    @classmethod
+    def of(cls, summary):
+        """The notice for the entries a status summary counts."""
+        return cls(summary.demo, summary.total)
+
     def __bool__(self):
         return self.demo > 0

@@ -197,7 +197,7 @@ def home(request):
                 share_legend(),
             ),
             "catalogue": CatalogueState.of(themes[0] if themes else None),
-            "demo": DemoState(total.demo, total.total),
+            "demo": DemoState.of(total),
             "jobcenter_count": len(rows),
         },
     )
@@ -243,9 +243,7 @@ def factor_list(request):
             "filter": factor_filter,
             "rows": rows,
             "catalogue": CatalogueState.of(factors[0] if factors else None),
-            "demo": DemoState(
-                sum(row["summary"].demo for row in rows), sum(row["summary"].total for row in rows)
-            ),
+            "demo": DemoState.of(total_summary(row["summary"] for row in rows)),
         },
     )
 
@@ -312,7 +310,7 @@ def factor_detail(request, number):
                 status_legend(),
             ),
             "catalogue": CatalogueState.of(factor),
-            "demo": DemoState(summary.demo, summary.total),
+            "demo": DemoState.of(summary),
         },
     )
 
@@ -359,9 +357,7 @@ def jobcenter_list(request):
             "rows": rows,
             "count": len(rows),
             "joint": joint,
-            "demo": DemoState(
-                sum(row["summary"].demo for row in rows), sum(row["summary"].total for row in rows)
-            ),
+            "demo": DemoState.of(total_summary(row["summary"] for row in rows)),
         },
     )
 
