@@ -510,6 +510,10 @@ def dedupe(urls):
     return kept, left
 
 
+# Plain bodies from this size on are also measured against a floor of the same size.
+SAME_BYTES_FLOOR_FROM = 256 * 1024
+
+
 def wrk_seconds(url, duration):
     if url["kind"] == "floor":
         return duration + 1
@@ -573,6 +577,21 @@ def measure(env, db, n, urls, *, password, duration, label):
                         gzip=False,
                     )
                     row["idle_wait_s"] += server.wait_idle(limit=60)
+                    size = ((inproc["results"].get(url["path"]) or {}).get("cold") or {}).get(
+                        "bytes"
+                    )
+                    if size and size >= SAME_BYTES_FLOOR_FROM:
+                        # A big plain body is bound by the bytes it moves: the floor
+                        # sending as many bytes tells what of its time is the page's.
+                        row["wrk_plain_floor"] = wrk(
+                            server.port,
+                            f"{floor['path']}?bytes={size}",
+                            seconds=wrk_seconds(url, duration),
+                            connections=2 if slow else 8,
+                            gzip=False,
+                        )
+                        row["wrk_plain_floor"]["bytes"] = size
+                        row["idle_wait_s"] += server.wait_idle(limit=60)
             rows.append(row)
         rss_all = server.worker_rss_mb()
         # The floor again at the end: both runs stand side by side with the pages.

@@ -24,6 +24,13 @@ def _ratio_rps(row, floor, run="wrk"):
     return rps / floor["rps"] if rps and floor["rps"] else None
 
 
+def _same_bytes_ratio(row):
+    """No-gzip req/s of a big page × the floor sending as many bytes, or None."""
+    rps = (row.get("wrk_plain") or {}).get("rps")
+    floor_rps = (row.get("wrk_plain_floor") or {}).get("rps")
+    return rps / floor_rps if rps and floor_rps else None
+
+
 def _ratio_inproc(row, floor, mode="cold"):
     if not row.get("inproc") or not row["inproc"].get(mode):
         return None
@@ -90,7 +97,12 @@ def config_table(config):
                 rps=_f(w.get("rps"), 0),
                 rr=_f(_ratio_rps(row, floor), 2),
                 plain=_f((row.get("wrk_plain") or {}).get("rps"), 0),
-                pr=_f(_ratio_rps(row, floor, "wrk_plain"), 2),
+                pr=_f(_ratio_rps(row, floor, "wrk_plain"), 2)
+                + (
+                    f"; × {_f(_same_bytes_ratio(row), 2)} the same bytes"
+                    if row.get("wrk_plain_floor")
+                    else ""
+                ),
                 p50=_f(w.get("p50_ms"), 1),
                 p99=_f(w.get("p99_ms"), 1),
                 err=w.get("errors", "–") if "wrk_failed" not in w else "wrk failed",
@@ -131,6 +143,28 @@ def targets(configs):
                 detail,
             )
         )
+
+    # Big plain bodies against a floor that sends as many bytes: what is left when the
+    # bytes themselves are taken out.
+    slow, compared = [], []
+    for c in configs:
+        target = WARM_TARGETS.get(c["db"], max(WARM_TARGETS.values()))
+        for row in c["rows"]:
+            if row["kind"] not in ("page", "api") or row["login"] or not row.get("wrk_plain_floor"):
+                continue
+            ratio = _same_bytes_ratio(row)
+            text = f"{c['db']}/{c['n']} `{row['path']}` × {_f(ratio, 2)}"
+            compared.append(text)
+            if ratio is None or ratio < target:
+                slow.append(text)
+    out.append(
+        (
+            "Warm without gzip, pages of 256 KB or more, against a floor that sends as many "
+            "bytes (`/bench/floor?bytes=N`; shows what of the no-gzip shortfall is the bytes)",
+            not slow if compared else None,
+            "; ".join(compared) or "no page that big",
+        )
+    )
 
     # Cold render at the small N.
     over, worst = [], None

@@ -230,6 +230,7 @@ PAGE_CACHE_SETTINGS = [
     "KJC_OPERATOR_EMAIL",
     "KJC_OPERATOR_PHONE",
     "KJC_STALE_MONTHS",
+    "KJC_ADMIN_PATH",  # robots.txt names it
 ]
 # /bench/floor (no database, no template), the floor bench/run compares pages to;
 # the URL exists only when this is on (bench/run sets KJC_BENCH=1).

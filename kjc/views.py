@@ -24,8 +24,16 @@ def healthz(request):
 def bench_floor(request):
     """No database, no template: the floor that bench/run compares every page to.
 
-    Routed only with KJC_BENCH=1 (kjc/urls.py)."""
+    `?bytes=N` sends a body of N bytes (up to BENCH_FLOOR_MAX_BYTES): the floor of a big
+    page sent uncompressed, which is bound by the bytes it moves. Routed only with
+    KJC_BENCH=1 (kjc/urls.py)."""
+    size = request.GET.get("bytes", "")
+    if size.isdigit() and 0 < int(size) <= BENCH_FLOOR_MAX_BYTES:
+        return HttpResponse(b"." * int(size), content_type="text/plain")
     return HttpResponse(b"ok\n", content_type="text/plain")
+
+
+BENCH_FLOOR_MAX_BYTES = 16 * 1024 * 1024
 
 
 def bad_request(request, exception):

@@ -123,6 +123,18 @@ def _etag(request, *args, **kwargs):
 def canonical_params(form_class, query):
     """The cleaned values of `query` as a stable string, or None when they are not valid
     (no query: the form validates plain values)."""
+    if not query:
+        return _canonical_defaults(form_class)
+    return _canonical(form_class, query)
+
+
+@functools.cache
+def _canonical_defaults(form_class):
+    # Most visitors send no parameters: validate the form's defaults once per process.
+    return _canonical(form_class, {})
+
+
+def _canonical(form_class, query):
     if not set(query).issubset(form_class.base_fields):
         return None
     form = form_class(query)

@@ -1,5 +1,6 @@
 """The page cache: anonymous GET/HEAD of public pages answered before the rest of the stack."""
 
+import functools
 import gzip
 import hashlib
 import logging
@@ -8,7 +9,9 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import DatabaseError
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -37,6 +40,26 @@ _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 def _compress(body):
     level = GZIP_DENSE_LEVEL if len(body) >= GZIP_BIG_BODY else GZIP_FAST_LEVEL
     return gzip.compress(body, compresslevel=level, mtime=0)
+
+
+@functools.lru_cache(maxsize=1024)
+def page_view(path_info):
+    """The page-cached view at `path_info`, or None.
+
+    Remembered per path: resolving walks the URL patterns in order, which costs a warm
+    page at the end of the list as much as the rest of its answer. The bound keeps
+    probes of random paths from growing it.
+    """
+    try:
+        match = resolve(path_info)
+    except Resolver404:
+        return None
+    return match.func if getattr(match.func, "page_cache", None) else None
+
+
+@receiver(setting_changed)
+def _forget_views(**kwargs):
+    page_view.cache_clear()  # tests swap URLconfs and the settings the URLs depend on
 
 
 class CachedPage(NamedTuple):
@@ -140,11 +163,7 @@ class PageCacheMiddleware:
             request.COOKIES
         ):
             return None
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return None
-        return match.func if getattr(match.func, "page_cache", None) else None
+        return page_view(request.path_info)
 
     def _address(self, request, view):
         """What of the URL the page depends on, or None when it is not to be cached."""

@@ -1,7 +1,7 @@
 import uuid
 from datetime import UTC
 
-from django.db import IntegrityError, connections, models
+from django.db import IntegrityError, InterfaceError, OperationalError, connections, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,10 +15,24 @@ class DataVersionManager(models.Manager):
         a new row with a new generation starts, so no key of the old counter is reused.
         """
         connection = connections[self.db]
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT generation, counter, changed_at FROM {table} WHERE id = 1")
-            row = cursor.fetchone()
+        # On a reused connection Django would first run its health check (CONN_HEALTH_
+        # CHECKS: a `SELECT 1`), a second round trip on every cached page. This query
+        # checks the connection just as well, so it stands in for that check: on a
+        # dead connection it reconnects and asks again, once.
+        stands_in = (
+            connection.health_check_enabled
+            and not connection.health_check_done
+            and not connection.in_atomic_block
+        )
+        if stands_in:
+            connection.health_check_done = True
+        try:
+            row = self._read(connection)
+        except (OperationalError, InterfaceError):
+            if not stands_in:
+                raise
+            connection.close()
+            row = self._read(connection)
         if row is None:
             try:
                 version = self.create(pk=1)
@@ -31,6 +45,12 @@ class DataVersionManager(models.Manager):
         if timezone.is_naive(changed_at):  # SQLite stores UTC without a zone
             changed_at = timezone.make_aware(changed_at, UTC)
         return generation, counter, changed_at
+
+    def _read(self, connection):
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT generation, counter, changed_at FROM {table} WHERE id = 1")
+            return cursor.fetchone()
 
 
 class DataVersion(models.Model):

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from pagecache.decorators import static_page
+
 from . import conditional, exports, history
 from .forms import ApiMatrixParamsForm, ExportParamsForm
 
@@ -31,7 +33,7 @@ def _form(request, form_class=ExportParamsForm):
     return form, None
 
 
-@require_safe
+@static_page
 def index(request):
     """GET /api/v1/: what the API offers and where it is documented (no query)."""
     return _json(

@@ -2,19 +2,23 @@
 
 import gzip
 from datetime import timedelta
-from unittest import mock
+from unittest import mock, skipUnless
 
 from django.conf import settings
 from django.contrib.messages import INFO
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.test import Client, RequestFactory, TestCase, override_settings
-from django.urls import reverse
+from django.db import connection, connections
+from django.http import QueryDict
+from django.test import Client, RequestFactory, TestCase, TransactionTestCase, override_settings
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from jobcenters.models import Implementation, Status
 from jobcenters.services import update_implementation
+from pagecache.decorators import _canonical, canonical_params
+from pagecache.middleware import page_view
 from pagecache.models import DataVersion
 
 from .factories import make_catalogue, make_jobcenter, make_user
@@ -212,12 +216,77 @@ class EarlyAnswerTests(TestCase):
         patterns = [p for p in public_urls.urlpatterns if p.name != "set_language"] + [
             p
             for p in report_urls.urlpatterns
-            if p.name in {"open_data", "download", "download_excel", "api_matrix", "api_aggregates"}
+            if p.name
+            in {
+                "open_data",
+                "download",
+                "download_excel",
+                "api_index",
+                "api_matrix",
+                "api_aggregates",
+            }
         ]
-        self.assertEqual(len(patterns), 17)
+        self.assertEqual(len(patterns), 18)
         for pattern in patterns:
             with self.subTest(pattern.name):
                 self.assertIn(getattr(pattern.callback, "page_cache", None), {"data", "static"})
+
+
+class ViewLookupTests(TestCase):
+    """The middleware remembers which view a path resolves to; tests and deploys that
+    change the URLs must not be answered with a remembered view."""
+
+    def test_a_path_is_resolved_once_and_forgotten_when_settings_change(self):
+        page_view.cache_clear()
+        self.assertIs(page_view("/matrix/"), resolve("/matrix/").func)
+        self.assertIsNone(page_view("/anmelden/"))  # a page, but not a cached one
+        self.assertIsNone(page_view("/gibt-es-nicht/"))
+        self.assertEqual(page_view.cache_info().misses, 3)
+        page_view("/matrix/")
+        self.assertEqual(page_view.cache_info().hits, 1)
+        with override_settings(KJC_OPERATOR_NAME="Anders"):
+            self.assertEqual(page_view.cache_info().currsize, 0)
+
+    def test_a_page_without_parameters_is_keyed_as_before(self):
+        # The defaults are validated once per process, to the same key as a full check.
+        form_class = resolve("/matrix/").func.page_cache_params
+        self.assertEqual(canonical_params(form_class, QueryDict()), _canonical(form_class, {}))
+        self.assertEqual(canonical_params(form_class, QueryDict("stichtag=")), "[]")
+        self.assertIsNone(canonical_params(form_class, QueryDict("stichtag=morgen")))
+
+
+@skipUnless(connection.vendor == "postgresql", "CONN_HEALTH_CHECKS is set for PostgreSQL")
+class HealthCheckTests(TransactionTestCase):
+    """The data-version query stands in for Django's health check (one round trip per
+    cached page, not two) and, like it, survives a connection the server has dropped."""
+
+    def setUp(self):
+        cache.clear()
+        self.url = reverse("public:matrix")
+        self.assertEqual(self.client.get(self.url).status_code, 200)
+
+    def start_request(self):
+        # As request_started does outside the test client: a new request checks again.
+        connection.health_check_done = False
+
+    def test_a_cached_page_runs_no_separate_health_check(self):
+        self.assertTrue(connection.health_check_enabled)
+        self.start_request()
+        with (
+            mock.patch.object(type(connections["default"]), "is_usable") as is_usable,
+            self.assertNumQueries(1),
+        ):
+            self.assertEqual(self.client.get(self.url).status_code, 200)
+        is_usable.assert_not_called()
+
+    def test_a_dropped_connection_is_replaced_within_the_request(self):
+        pid = connection.connection.info.backend_pid
+        # Another session ends this one, as a server restart would.
+        with type(connection.connection).connect(**connection.get_connection_params()) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        self.start_request()
+        self.assertEqual(self.client.get(self.url).status_code, 200)
+        self.assertNotEqual(connection.connection.info.backend_pid, pid)
 
 
 def cached_entries():

@@ -58,6 +58,14 @@ class SitemapTests(TestCase):
             self.assertIn(f"Disallow: {path}", lines)
         self.assertNotIn("Disallow: /", lines)
 
+    def test_robots_follows_a_moved_admin_even_when_cached(self):
+        url = reverse("opendata:robots")
+        self.assertIn("Disallow: /admin/", self.client.get(url).content.decode().splitlines())
+        with override_settings(KJC_ADMIN_PATH="verwaltung-y/"):
+            lines = self.client.get(url).content.decode().splitlines()
+        self.assertIn("Disallow: /verwaltung-y/", lines)
+        self.assertNotIn("Disallow: /admin/", lines)
+
     def test_wrong_method(self):
         self.assertEqual(self.client.post(reverse("opendata:sitemap")).status_code, 405)
         self.assertEqual(self.client.post(reverse("opendata:robots")).status_code, 405)

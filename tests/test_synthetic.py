@@ -265,6 +265,14 @@ class BenchFloorTests(TestCase):
         self.assertEqual(response.content, b"ok\n")
         self.assertEqual(response["Content-Type"], "text/plain")
 
+    def test_floor_sends_as_many_bytes_as_asked_within_a_bound(self):
+        self.route(True)
+        url = reverse("bench_floor")
+        self.assertEqual(len(self.client.get(url, {"bytes": "300000"}).content), 300_000)
+        for bad in ("0", "-5", "x", str(64 * 1024 * 1024)):
+            with self.subTest(bad):
+                self.assertEqual(self.client.get(url, {"bytes": bad}).content, b"ok\n")
+
     def test_floor_refuses_post(self):
         self.route(True)
         self.assertEqual(self.client.post(reverse("bench_floor")).status_code, 405)
@@ -317,8 +325,9 @@ class BenchReportTests(TestCase):
             self.config(16, page_rps=950, page_ms=3.0, queries=3, rss=70),
             self.config(405, page_rps=920, page_ms=90.0, queries=3, rss=100),
         ]
-        # warm, warm without gzip, cold at 16, largest at 405, queries, RSS; no trend URL
-        self.assertEqual(self.verdicts(configs), [True, True, True, True, True, True, None])
+        # warm, warm without gzip, same bytes (no big page), cold at 16, largest at 405,
+        # queries, RSS; no trend URL
+        self.assertEqual(self.verdicts(configs), [True, True, None, True, True, True, True, None])
 
     def test_each_target_can_fail(self):
         configs = [
@@ -326,11 +335,24 @@ class BenchReportTests(TestCase):
             self.config(405, page_rps=600, page_ms=120.0, queries=4, rss=110),
         ]
         # 0.4 × floor; 125 × floor at 16; 600 × at 405; 3 → 4 queries; 110 MB > 2 × 52 MB
-        self.assertEqual(self.verdicts(configs), [False, False, False, False, False, False, None])
+        self.assertEqual(
+            self.verdicts(configs), [False, False, None, False, False, False, False, None]
+        )
 
     def test_a_slow_answer_without_gzip_fails_its_own_target(self):
         configs = [self.config(16, page_rps=950, plain_rps=500, page_ms=3.0, queries=3, rss=70)]
         self.assertEqual(self.verdicts(configs)[:2], [True, False])
+
+    def test_a_big_plain_page_is_also_judged_against_the_same_bytes(self):
+        configs = [self.config(405, page_rps=950, plain_rps=300, page_ms=3.0, queries=3, rss=70)]
+        row = configs[0]["rows"][0]
+        row["wrk_plain_floor"] = {"rps": 320.0, "bytes": 2_000_000}
+        self.assertEqual(self.verdicts(configs)[1:3], [False, True])  # 0.3 × floor, 0.94 × bytes
+        row["wrk_plain_floor"]["rps"] = 600.0
+        self.assertEqual(self.verdicts(configs)[1:3], [False, False])
+        report = _bench_module("report")
+        configs[0]["server"] = "gunicorn"
+        self.assertIn("× 0.50 the same bytes", "\n".join(report.config_table(configs[0])))
 
 
 class BenchFormParserTests(TestCase):
