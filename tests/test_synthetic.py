@@ -1,6 +1,7 @@
 import importlib
 from datetime import UTC, datetime
 from io import StringIO
+from unittest import skipUnless
 
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -229,6 +230,15 @@ class SeedSyntheticCommandTests(TestCase):
         ]:
             with self.subTest(args=args), self.assertRaisesMessage(CommandError, message):
                 self.call(*args)
+
+    @skipUnless(connection.vendor == "postgresql", "planner statistics of PostgreSQL")
+    def test_the_filled_tables_have_planner_statistics_at_once(self):
+        table = Implementation.history.model._meta.db_table
+        self.call("2", "--changes", "2")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            estimate = cursor.fetchone()[0]
+        self.assertEqual(estimate, Implementation.history.count())
 
     def test_a_different_n_needs_replace(self):
         self.call("2", "--changes", "1")
