@@ -30,9 +30,10 @@ from django.utils.translation import gettext as _
 
 from pagecache import triggers
 
-# Rebuilt by `migrate` on the target (content types, permissions) or not worth
-# keeping (sessions); everything else goes into the backup.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "pagecache"]
+# Rebuilt by `migrate` on the target (content types, permissions), not worth keeping
+# (sessions) or derived from the history and stored again on first use (day
+# summaries); everything else goes into the backup.
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "pagecache", "reports.daysummary"]
 
 # File name ending -> serializer; each may be followed by .gz.
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".xml": "xml"}

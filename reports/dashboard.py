@@ -11,7 +11,8 @@ next request and an unchanged view is computed once.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from factors.models import Factor
 from jobcenters import roles
 from jobcenters.models import STATUS_ORDER, Implementation, Jobcenter, StatusSummary, stale_cutoff
 
-from . import history
+from . import history, summaries
 from .models import Stichtag
 
 LIST_LIMIT = 200
@@ -38,6 +39,15 @@ COMPARE_HEADERS = (
     _("Share B"),
     _("Change (percentage points)"),
 )
+
+
+class CompareCells(NamedTuple):
+    label: str
+    done_a: int
+    share_a: float | None
+    done_b: int
+    share_b: float | None
+    change: float | None
 
 
 @dataclass
@@ -57,7 +67,7 @@ class CompareRow:
     def cells(self):
         """The row as the page and the XLSX show it, under COMPARE_HEADERS: label,
         implemented A, share A, implemented B, share B, change (shares 0–100 or None)."""
-        return (
+        return CompareCells(
             self.label,
             self.a.done,
             self.a.done_share,
@@ -191,7 +201,17 @@ def build(user, form, factors, *, version=None):
     )
     tables = cache.get(tables_key) if key else None
     if tables is None:
-        tables = _tables(scope, factors, jobcenters, params, as_of, points, trend_filter)
+        tables = _tables(
+            scope,
+            factors,
+            jobcenters,
+            params,
+            as_of,
+            points,
+            trend_filter,
+            everything=roles.sees_everything(user),
+            stichtag_days={s.date for s in stichtage},
+        )
         if key:
             cache.set(tables_key, tables, CACHE_SECONDS)
     else:  # the last point is "now": the state then is the one cached for this version
@@ -236,7 +256,21 @@ def _digest(values):
     return "reports:" + hashlib.sha256(repr(list(values)).encode()).hexdigest()
 
 
-def _tables(scope, factors, jobcenters, params, as_of, points, trend_filter):
+def _compared(day, scope, *, everything, stichtag_days):
+    """{"factor_id": {pk: StatusSummary}, "jobcenter_id": {…}} at the end of `day`: one
+    grouped query. Today is the current rows (every change writes history, so both
+    agree); over every row, a past Stichtag or month end is stored (reports/summaries.py);
+    else the history's snapshot."""
+    if day >= timezone.localdate():
+        return scope.summary_by(*summaries.KEYS)
+    if everything and (day in stichtag_days or (day + timedelta(days=1)).day == 1):
+        return summaries.on_day(day)
+    return history.snapshot(history.end_of_day(day), scope).summary_by(*summaries.KEYS)
+
+
+def _tables(
+    scope, factors, jobcenters, params, as_of, points, trend_filter, *, everything, stichtag_days
+):
     headline = history.summary_at(as_of, scope) if as_of else scope.summary()
     internal_notes = list(
         scope.exclude(internal_note="")
@@ -244,17 +278,14 @@ def _tables(scope, factors, jobcenters, params, as_of, points, trend_filter):
         .only("status", "internal_note", "jobcenter__name", "factor__number", "factor__title")
         .order_by("jobcenter__district__ags", "factor__number")[:LIST_LIMIT]
     )
-    trend = history.trend(points, scope.filter(**trend_filter))
+    # Over every row, the month ends that have passed are stored (reports/summaries.py).
+    if everything:
+        trend = summaries.trend(points, trend_filter)
+    else:
+        trend = history.trend(points, scope.filter(**trend_filter))
 
-    # Compare: one grouped query per date. A date of today is the current rows (every
-    # change writes history, so both agree), which spares the history scan.
-    keys = ("factor_id", "jobcenter_id")
     by_a, by_b = (
-        (
-            scope
-            if day >= timezone.localdate()
-            else history.snapshot(history.end_of_day(day), scope)
-        ).summary_by(*keys)
+        _compared(day, scope, everything=everything, stichtag_days=stichtag_days)
         for day in (params["a"], params["b"])
     )
     empty = StatusSummary()

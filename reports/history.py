@@ -121,12 +121,33 @@ def trend(points, implementations=None):
     index, while the union would have to be sorted first.
     """
     points = list(points)[-MAX_TREND_MONTHS - 1 :]
+    result = [TrendPoint(at=point, summary=StatusSummary()) for point in points]
+    for status, _key, counts in _coverage(points, implementations):
+        for trend_point, n in zip(result, counts, strict=True):
+            trend_point.summary.add(status, n)
+    return result
+
+
+def counts_by(points, key, implementations=None):
+    """{(point index, `key` value, status): count} at each moment in `points`, `key` a
+    column of the history such as "factor_id": the trend's one query, grouped by it too."""
+    counts = {}
+    for status, value, row in _coverage(list(points), implementations, key=key):
+        for i, n in enumerate(row):
+            counts[(i, value, status)] = n
+    return counts
+
+
+def _coverage(points, implementations, key=None):
+    """[(status, key value or None, [count per point])]: see trend()."""
+    if key is not None and key not in {f.attname for f in HistoricalImplementation._meta.fields}:
+        raise ValueError(f"{key!r} is not a column of the history")
     if not points:
         return []
     if implementations is None:
         implementations = Implementation.objects.all()
     first, last = min(points), max(points)
-    fields = ("id", "status", "history_type", "history_date", "history_id")
+    fields = ("id", "status", "history_type", "history_date", "history_id", *([key] if key else []))
     entries = Implementation.history.filter(
         id__in=implementations.order_by().values("pk"), history_date__lte=last
     )
@@ -136,11 +157,10 @@ def trend(points, implementations=None):
         valid_at_first = snapshot(first, implementations).order_by().values(*fields)
         later = entries.filter(history_date__gt=first).order_by().values(*fields)
         entries = valid_at_first.union(later, all=True)
-    result = [TrendPoint(at=point, summary=StatusSummary()) for point in points]
     try:
         entries_sql, entries_params = entries.query.sql_with_params()
     except EmptyResultSet:  # e.g. scoped to .none()
-        return result
+        return []
     adapt = connection.ops.adapt_datetimefield_value
     columns, params = [], []
     for i, point in enumerate(points):
@@ -149,23 +169,21 @@ def trend(points, implementations=None):
             f"OR spans.valid_to > %s) THEN 1 ELSE 0 END) AS p{i}"
         )
         params += [adapt(point), adapt(point)]
+    group = f"spans.status, spans.{key}" if key else "spans.status, NULL"
     # A span that ended by the first moment covers none: skipping it before the CASE
     # columns spares most of the work (a trend of 12 months over 3 years of history).
     sql = (
-        f"SELECT spans.status, {', '.join(columns)} FROM ("
-        "SELECT status, history_type, history_date, LEAD(history_date) OVER ("
-        "PARTITION BY id ORDER BY history_date, history_id) AS valid_to "
-        f"FROM ({entries_sql}) entries) spans "
+        f"SELECT {group}, {', '.join(columns)} FROM ("
+        f"SELECT status, history_type, history_date, {key or 'NULL'} AS {key or 'no_key'}, "
+        "LEAD(history_date) OVER (PARTITION BY id ORDER BY history_date, history_id) "
+        f"AS valid_to FROM ({entries_sql}) entries) spans "
         "WHERE spans.history_type <> %s AND (spans.valid_to IS NULL OR spans.valid_to > %s) "
-        "GROUP BY spans.status"
+        f"GROUP BY {group if key else 'spans.status'}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *entries_params, "-", adapt(first)])
         rows = cursor.fetchall()
-    for status, *counts in rows:
-        for trend_point, n in zip(result, counts, strict=True):
-            trend_point.summary.add(status, int(n or 0))
-    return result
+    return [(status, value, [int(n or 0) for n in counts]) for status, value, *counts in rows]
 
 
 # The fields whose changes "what changed" lists, with how to show a value.

@@ -30,3 +30,38 @@ class Stichtag(models.Model):
     def __str__(self):
         day = formats.date_format(self.date, "SHORT_DATE_FORMAT")
         return f"{day} – {self.label}" if self.label else day
+
+
+class DaySummary(models.Model):
+    """How many implementations had each status at the end of a past day, per factor or
+    per jobcenter, over all implementations: what the dashboard's trend (month ends) and
+    its comparison with a past day read instead of the history (reports/summaries.py).
+
+    Derived data, filled on first use and never edited. Database triggers (migration
+    0005) delete every stored day that a change of the history reaches back to, and all
+    of them when an implementation is deleted, whoever writes; so a stored day always
+    says what the history says. Not part of the data version, nor of a backup.
+    """
+
+    day = models.DateField()
+    factor = models.ForeignKey(
+        "factors.Factor", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    jobcenter = models.ForeignKey(
+        "jobcenters.Jobcenter", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=20)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="reports_daysummary_day_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(factor__isnull=False, jobcenter__isnull=True)
+                | models.Q(factor__isnull=True, jobcenter__isnull=False),
+                name="reports_daysummary_one_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day}: {self.status} × {self.count}"
