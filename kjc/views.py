@@ -20,6 +20,9 @@ def healthz(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
+BENCH_FLOOR_MAX_BYTES = 16 * 1024 * 1024
+
+
 @require_safe
 def bench_floor(request):
     """No database, no template: the floor that bench/run compares every page to.
@@ -31,9 +34,6 @@ def bench_floor(request):
     if size.isdigit() and 0 < int(size) <= BENCH_FLOOR_MAX_BYTES:
         return HttpResponse(b"." * int(size), content_type="text/plain")
     return HttpResponse(b"ok\n", content_type="text/plain")
-
-
-BENCH_FLOOR_MAX_BYTES = 16 * 1024 * 1024
 
 
 def bad_request(request, exception):

@@ -129,12 +129,13 @@ def trend(points, implementations=None):
 
 
 def counts_by(points, key, implementations=None):
-    """{(point index, `key` value, status): count} at each moment in `points`, `key` a
-    column of the history such as "factor_id": the trend's one query, grouped by it too."""
-    counts = {}
-    for status, value, row in _coverage(list(points), implementations, key=key):
-        for i, n in enumerate(row):
-            counts[(i, value, status)] = n
+    """[{(`key` value, status): count}] per moment in `points`, `key` a column of the
+    history such as "factor_id": the trend's one query, grouped by it too."""
+    points = list(points)
+    counts = [{} for _point in points]
+    for status, value, row in _coverage(points, implementations, key=key):
+        for of_point, n in zip(counts, row, strict=True):
+            of_point[(value, status)] = n
     return counts
 
 
@@ -169,16 +170,15 @@ def _coverage(points, implementations, key=None):
             f"OR spans.valid_to > %s) THEN 1 ELSE 0 END) AS p{i}"
         )
         params += [adapt(point), adapt(point)]
-    group = f"spans.status, spans.{key}" if key else "spans.status, NULL"
     # A span that ended by the first moment covers none: skipping it before the CASE
     # columns spares most of the work (a trend of 12 months over 3 years of history).
     sql = (
-        f"SELECT {group}, {', '.join(columns)} FROM ("
-        f"SELECT status, history_type, history_date, {key or 'NULL'} AS {key or 'no_key'}, "
+        f"SELECT spans.status, spans.group_key, {', '.join(columns)} FROM ("
+        f"SELECT status, history_type, history_date, {key or 'NULL'} AS group_key, "
         "LEAD(history_date) OVER (PARTITION BY id ORDER BY history_date, history_id) "
         f"AS valid_to FROM ({entries_sql}) entries) spans "
         "WHERE spans.history_type <> %s AND (spans.valid_to IS NULL OR spans.valid_to > %s) "
-        f"GROUP BY {group if key else 'spans.status'}"
+        "GROUP BY spans.status, spans.group_key"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *entries_params, "-", adapt(first)])

@@ -136,11 +136,11 @@ def _store_month_ends(days):
         if not days:
             return
         counts = history.counts_by([history.end_of_day(day) for day in days], "factor_id")
-        rows = []
-        for i, day in enumerate(days):
-            of_day = {(pk, status): n for (j, pk, status), n in counts.items() if j == i}
-            rows += _rows(day, "factor_id", factor_ids, of_day)
-        DaySummary.objects.bulk_create(rows)
+        DaySummary.objects.bulk_create(
+            row
+            for day, of_day in zip(days, counts, strict=True)
+            for row in _rows(day, "factor_id", factor_ids, of_day)
+        )
 
 
 def _store_day(day):
