@@ -407,6 +407,10 @@ class ImplementationQuerySet(SummaryQuerySetMixin, models.QuerySet):
         return self.filter(jobcenter__in=Jobcenter.objects.editable_by(user))
 
     def visible_to(self, user):
+        """The rows whose internal data the user may read: all of them, without a join
+        with the jobcenters, for a role that reads every jobcenter."""
+        if user.is_authenticated and user.is_active and roles.sees_everything(user):
+            return self.all()
         return self.filter(jobcenter__in=Jobcenter.objects.visible_to(user))
 
     def stale(self, *, months=None, now=None):

@@ -101,11 +101,14 @@ TEMPLATES = [
         },
     },
     {
-        # Only for the matrix table (public/matrix.py): the one public loop over every
-        # factor × jobcenter cell.
+        # Only for the tables with hundreds or thousands of rows: the matrix
+        # (public/matrix.py) and the dashboard's lists and comparisons
+        # ({% jinja2_include %} in reports_tags). Django's template language takes
+        # about twice as long for such loops.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
+        "OPTIONS": {"environment": "kjc.jinja2.environment"},
     },
 ]
 

@@ -169,7 +169,7 @@ def build(user, form, factors, *, version=None):
     stichtage = list(Stichtag.objects.all())
     params = form.values(previous_stichtag=previous_stichtag(stichtage))
     visible = Jobcenter.objects.visible_to(user)
-    scope = Implementation.objects.filter(jobcenter__in=visible)
+    scope = Implementation.objects.visible_to(user)
     jobcenters = list(
         visible.only("name")
         .annotate(last_update=Max("implementations__updated_at"))

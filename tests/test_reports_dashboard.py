@@ -3,7 +3,7 @@
 import html
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from unittest import mock
 
 from django.core.cache import cache
@@ -144,6 +144,35 @@ class DashboardContentTests(DashboardTestCase):
         self.assertEqual(entry.user_name, "staff-a")
         self.assertContains(response, "staff-a")
         self.assertContains(response, "planned → implemented")
+
+    def test_what_changed_shows_times_and_dates_as_the_site_does(self):
+        # 23:30 UTC on 30 April is 01:30 on 1 May in Berlin, the site's time zone.
+        late = datetime(2026, 4, 30, 23, 30, tzinfo=UTC)
+        change(self.b1, self.staff_b, late, target_date=date(2027, 9, 30))
+        self.login(self.director)
+        for language, when, target in [
+            ("de", "01.05.2026 01:30", "30. September 2027"),
+            ("en", "2026-05-01 01:30", "30 September 2027"),
+        ]:
+            with self.subTest(language=language):
+                response = self.client.get(
+                    URL, {"since": "2026-04-20"}, headers={"accept-language": language}
+                )
+                self.assertContains(response, f"<td>{when}</td>")
+                self.assertContains(response, f"– → {target}</li>")
+
+    def test_what_users_wrote_is_escaped_in_every_table(self):
+        # The long tables are rendered by Jinja2 (kjc/jinja2.py), which must escape too.
+        bold = "<b>bold</b>"
+        self.jobcenter_b.name = f"Jobcenter {bold}"
+        self.jobcenter_b.save()
+        change(self.b1, self.staff_b, at(2026, 4, 20), internal_note=f"{bold}\nline two")
+        response = self.get(self.director, since="2026-04-15")
+        body = response.content.decode()
+        self.assertNotIn(bold, body)
+        self.assertIn("&lt;b&gt;bold&lt;/b&gt;<br>line two</td>", body)  # internal notes
+        self.assertIn("<strong>internal note</strong>: – → &lt;b&gt;bold", body)
+        self.assertIn('<th scope="row">Jobcenter &lt;b&gt;bold&lt;/b&gt;</th>', body)
 
     def test_what_changed_is_scoped(self):
         dash = self.get(self.staff_b, since="2026-01-01").context["dash"]

@@ -230,7 +230,7 @@ class ReferenceTests(TestCase):
             self.assertTrue(any(p.summary.counts[Status.DONE] for p in trend))
 
     def test_changes_since_read_by_date_or_by_row_agree(self):
-        # `everything` only changes how SQLite walks the history (see changes_since),
+        # `everything` only changes how the history is read (see changes_since),
         # never the answer; the limit cuts inside the same moment too.
         everything = Implementation.objects.all()
         shown = 0
