@@ -510,10 +510,6 @@ def dedupe(urls):
     return kept, left
 
 
-# Plain bodies from this size on are also measured against a floor of the same size.
-SAME_BYTES_FLOOR_FROM = 256 * 1024
-
-
 def wrk_seconds(url, duration):
     if url["kind"] == "floor":
         return duration + 1
@@ -521,6 +517,8 @@ def wrk_seconds(url, duration):
 
 
 def measure(env, db, n, urls, *, password, duration, label):
+    from report import SAME_BYTES_FLOOR_FROM  # bench/report.py, which says it in RESULTS.md
+
     load_before = loadavg()
     log(f"{db} N={n}: in-process renders of {len(urls)} URLs (load average {load_before})")
     urls_file = OUT / f"urls-{label}.json"
