@@ -316,9 +316,9 @@ def inproc(urls_file, reps=5, budget=1.0):
     # the first request after a bulk change stores them. URLs are discovered only once,
     # on the first database at the first N, so each signed-in page is asked once here,
     # before any timing, for every database and N alike.
+    _signed_in(staff, coordinator)
     for url in urls:
         if url["login"] and url["kind"] == "internal":
-            _signed_in(staff, coordinator)
             staff.get(url["path"])
     results = {}
     for url in urls:

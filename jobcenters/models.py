@@ -67,6 +67,11 @@ class District(models.Model):
         return self.model == OperatingModel.KJC
 
 
+def reads_every_jobcenter(user):
+    """An active, signed-in user of a role that reads every jobcenter's internal data."""
+    return user.is_authenticated and user.is_active and roles.sees_everything(user)
+
+
 class JobcenterQuerySet(models.QuerySet):
     def editable_by(self, user):
         """The jobcenters whose implementation status this user may change."""
@@ -78,10 +83,10 @@ class JobcenterQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """The jobcenters whose internal data (internal notes, history) the user may read."""
+        if reads_every_jobcenter(user):
+            return self
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if roles.sees_everything(user):
-            return self
         return self.filter(memberships__user=user)
 
 
@@ -409,7 +414,7 @@ class ImplementationQuerySet(SummaryQuerySetMixin, models.QuerySet):
     def visible_to(self, user):
         """The rows whose internal data the user may read: all of them, without a join
         with the jobcenters, for a role that reads every jobcenter."""
-        if user.is_authenticated and user.is_active and roles.sees_everything(user):
+        if reads_every_jobcenter(user):
             return self.all()
         return self.filter(jobcenter__in=Jobcenter.objects.visible_to(user))
 
